@@ -1,0 +1,50 @@
+package io.crio.daemon.server;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Makes a socket path ready to bind: creates its parent directories, refuses when another server
+ * already answers on it, and removes a stale socket file left by a daemon that did not shut down.
+ */
+public final class SocketPreparer {
+
+    private SocketPreparer() {}
+
+    public static void prepare(Path socket) throws IOException {
+        Path parent = socket.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        BasicFileAttributes attrs = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isOther()) {
+            throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+        }
+        if (answers(socket)) {
+            throw new IOException("another server is already listening on " + socket
+                    + "; is crio already running?");
+        }
+        Files.deleteIfExists(socket);
+    }
+
+    /** Whether a server accepts connections on the socket. */
+    public static boolean answers(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (ConnectException e) {
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
