@@ -1,0 +1,854 @@
+package io.crio.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crio.sys.StorageCalls;
+import io.crio.sys.SyscallException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Layers and images on disk in containers/storage's overlay layout, so that podman, buildah, CRI-O and
+ * {@code crio wipe} see the same store:
+ * <pre>
+ *   G/overlay/&lt;layer&gt;/{diff,link,lower,work,merged,empty}, G/overlay/l/&lt;link&gt; → ../&lt;layer&gt;/diff
+ *   G/overlay-layers/layers.json + layers.lock
+ *   G/overlay-images/images.json + images.lock, G/overlay-images/&lt;image&gt;/&lt;big-data file&gt;
+ *   G/overlay-containers/containers.json + containers.lock
+ *   R/overlay, R/overlay-layers, R/overlay-containers (run-time state of containers/storage)
+ * </pre>
+ * One instance is shared by all threads of the daemon; open one instance per graph root per process.
+ * In-process, a read-write lock guards the in-memory copy of the records; across processes, the
+ * {@code .lock} files are taken as containers/storage takes them (layers, then images, then containers),
+ * and the copy is reloaded whenever the last-writer token in a lock file or the JSON file changed.
+ */
+public final class ContainersStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainersStore.class);
+    private static final String DRIVER = "overlay";
+    private static final Pattern ANY_DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
+    /** Layers being written in this process, per graph root (shared by every instance on that root). */
+    private static final ConcurrentHashMap<Path, Set<String>> IN_PROGRESS = new ConcurrentHashMap<>();
+
+    private final Path graphRoot;
+    private final Path runRoot;
+    private final OverlayDriver driver;
+    private final LayerTable layers;
+    private final ImageTable images;
+    private final ContainerRefs containers;
+    private final LockFile layersLock;
+    private final LockFile imagesLock;
+    private final Set<String> inProgress;
+    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    private final Map<String, PendingLayer> pending = new HashMap<>();
+    private volatile boolean closed;
+
+    private ContainersStore(Path graphRoot, Path runRoot) throws IOException {
+        this.graphRoot = graphRoot;
+        this.runRoot = runRoot;
+        Path layersDir = graphRoot.resolve(DRIVER + "-layers");
+        Path runLayersDir = runRoot.resolve(DRIVER + "-layers");
+        this.driver = new OverlayDriver(graphRoot.resolve(DRIVER));
+        this.layers = new LayerTable(List.of(layersDir.resolve("layers.json"), layersDir.resolve("volatile-layers.json"),
+                runLayersDir.resolve("volatile-layers.json")));
+        this.images = new ImageTable(graphRoot.resolve(DRIVER + "-images"));
+        this.containers = new ContainerRefs(graphRoot.resolve(DRIVER + "-containers"),
+                runRoot.resolve(DRIVER + "-containers"));
+        this.layersLock = LockFile.of(layersDir.resolve("layers.lock"));
+        this.imagesLock = LockFile.of(graphRoot.resolve(DRIVER + "-images").resolve("images.lock"));
+        this.inProgress = IN_PROGRESS.computeIfAbsent(graphRoot.toRealPath(), k -> ConcurrentHashMap.newKeySet());
+    }
+
+    /**
+     * Opens (creating as needed) the store at {@code graphRoot}/{@code runRoot} and removes the layers a crash
+     * left incomplete.
+     */
+    public static ContainersStore open(Path graphRoot, Path runRoot) throws IOException {
+        Path g = graphRoot.toAbsolutePath().normalize();
+        Path r = runRoot.toAbsolutePath().normalize();
+        for (Path dir : List.of(g, g.resolve("mounts"), g.resolve("tmp"), g.resolve(DRIVER + "-layers"),
+                g.resolve(DRIVER + "-images"), g.resolve(DRIVER + "-containers"), r, r.resolve(DRIVER),
+                r.resolve(DRIVER + "-layers"), r.resolve(DRIVER + "-containers"), r.resolve(DRIVER + "-locks"))) {
+            AtomicFiles.createDirectory(dir, AtomicFiles.PRIVATE_DIR);
+        }
+        ContainersStore store = new ContainersStore(g, r);
+        store.driver.init();
+        store.containers.ensureFile();
+        store.removeIncompleteLayers();
+        store.withLayersAndImagesForReading(() -> null);
+        return store;
+    }
+
+    public Path graphRoot() {
+        return graphRoot;
+    }
+
+    public Path runRoot() {
+        return runRoot;
+    }
+
+    /**
+     * The ID containers/image gives the layer with diff ID {@code diffDigest} on top of {@code parentLayerId}:
+     * the hex of the diff ID for a base layer, else the hex sha256 of {@code parentId + "+" + diffIdHex}.
+     */
+    public static String layerId(String parentLayerId, String diffDigest) {
+        String hex = Ids.requireSha256Digest("diff digest", diffDigest).substring("sha256:".length());
+        if (parentLayerId == null) {
+            return hex;
+        }
+        return Ids.sha256Hex(Ids.requireHexId("parent layer ID", parentLayerId) + "+" + hex);
+    }
+
+    // ---------------------------------------------------------------- layers
+
+    /** The complete layer {@code id}; empty when absent or still being written. */
+    public Optional<LayerInfo> layer(String id) {
+        if (!Ids.isHexId(id)) {
+            return Optional.empty();
+        }
+        try {
+            return withLayersForReading(() -> {
+                LayerTable.Entry e = layers.get(id);
+                return e == null || e.incomplete() ? Optional.<LayerInfo>empty() : Optional.of(e.info());
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the layer store: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts writing layer {@code id} on top of {@code parentId} (null for a base layer): records it as
+     * incomplete, then creates its directories, link and lower file.
+     *
+     * @throws IllegalStateException    when the layer exists complete, or is being written already
+     * @throws IllegalArgumentException when an ID is malformed or the parent is unknown
+     */
+    public PendingLayer beginLayer(String id, String parentId) throws IOException {
+        Ids.requireHexId("layer ID", id);
+        if (parentId != null) {
+            Ids.requireHexId("parent layer ID", parentId);
+        }
+        checkOpen();
+        rw.writeLock().lock();
+        LockFile.Hold hold = null;
+        boolean handedOver = false;
+        try {
+            hold = layersLock.exclusive();
+            refreshLayers(hold);
+            if (inProgress.contains(id)) {
+                throw new IllegalStateException("layer " + id + " is already being written");
+            }
+            LayerTable.Entry existing = layers.get(id);
+            if (existing != null && !existing.incomplete()) {
+                throw new IllegalStateException("layer " + id + " already exists");
+            }
+            if (parentId != null) {
+                LayerTable.Entry parent = layers.get(parentId);
+                if (parent == null || (parent.incomplete() && !inProgress.contains(parentId))) {
+                    throw new IllegalArgumentException("parent layer " + parentId + " is not in the store");
+                }
+            }
+            if (existing != null) {
+                log.warn("Removing incomplete layer {} left by an earlier attempt", id);
+                deleteLayers(List.of(id), hold);
+            }
+            // the record comes first, so that a crash while creating the directories leaves a trace to clean
+            ObjectNode record = LayerTable.newRecord(id, parentId, Instant.now());
+            LayerTable.Entry entry = layers.add(record);
+            entry.setIncomplete(true);
+            layers.save(Set.of(entry.file), hold);
+            try {
+                driver.create(id, parentId);
+            } catch (IOException | RuntimeException e) {
+                layers.remove(id);
+                try {
+                    layers.save(Set.of(entry.file), hold);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            inProgress.add(id);
+            PendingLayer p = new PendingLayer(this, id, parentId, driver.diffDir(id), hold);
+            pending.put(id, p);
+            handedOver = true;
+            log.debug("Began layer {} (parent {})", id, parentId);
+            return p;
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            if (hold != null && !handedOver) {
+                hold.close();
+            }
+            rw.writeLock().unlock();
+        }
+    }
+
+    LayerInfo commitLayer(PendingLayer p, String diffDigest, long diffSize, String compressedDigest, long compressedSize)
+            throws IOException {
+        Ids.requireSha256Digest("diff digest", diffDigest);
+        if (compressedDigest != null && !ANY_DIGEST.matcher(compressedDigest).matches()) {
+            throw new IllegalArgumentException("malformed compressed digest " + compressedDigest);
+        }
+        if (diffSize < 0 || compressedSize < 0) {
+            throw new IllegalArgumentException("layer sizes must not be negative");
+        }
+        checkOpen();
+        // the layer's files must be on disk before its record says it is complete
+        try {
+            StorageCalls.syncfs(p.diffDir());
+        } catch (SyscallException e) {
+            throw new IOException("flushing layer " + p.id() + " to disk: " + e.getMessage(), e);
+        }
+        rw.writeLock().lock();
+        try {
+            LockFile.Hold hold = p.hold();
+            refreshLayers(hold);
+            LayerTable.Entry e = layers.get(p.id());
+            if (e == null) {
+                throw new IllegalStateException("the record of pending layer " + p.id() + " disappeared");
+            }
+            if (p.parent() != null) {
+                LayerTable.Entry parent = layers.get(p.parent());
+                if (parent == null || parent.incomplete()) {
+                    throw new IllegalStateException("parent layer " + p.parent() + " of " + p.id() + " is not complete");
+                }
+            }
+            ObjectNode n = e.node;
+            JsonNode flags = n.remove("flags");
+            if (compressedDigest != null) {
+                n.put("compressed-diff-digest", compressedDigest);
+                if (compressedSize > 0) {
+                    n.put("compressed-size", compressedSize);
+                }
+            }
+            n.put("diff-digest", diffDigest);
+            if (diffSize > 0) {
+                n.put("diff-size", diffSize);
+            }
+            if (flags != null) {
+                n.set("flags", flags);
+            }
+            e.setIncomplete(false);
+            layers.save(Set.of(e.file), hold);
+            inProgress.remove(p.id());
+            pending.remove(p.id());
+            log.debug("Committed layer {} ({} bytes)", p.id(), diffSize);
+            return e.info();
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    void abortLayer(PendingLayer p) {
+        rw.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            refreshLayers(p.hold());
+            LayerTable.Entry e = layers.get(p.id());
+            if (e != null && e.incomplete()) {
+                deleteLayers(List.of(p.id()), p.hold());
+            } else {
+                driver.remove(p.id());
+            }
+            log.debug("Aborted layer {}", p.id());
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not remove aborted layer {} (it stays flagged incomplete and is removed on the next open): {}",
+                    p.id(), e.toString());
+        } finally {
+            inProgress.remove(p.id());
+            pending.remove(p.id());
+            rw.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Deletes layers: flags them incomplete (one save), removes their directories, then their records.
+     * A layer whose directory cannot be removed keeps its incomplete record for a later attempt.
+     */
+    private void deleteLayers(List<String> ids, LockFile.Hold hold) throws IOException {
+        Set<Integer> files = new HashSet<>();
+        boolean flagged = false;
+        for (String id : ids) {
+            LayerTable.Entry e = layers.get(id);
+            if (e != null) {
+                files.add(e.file);
+                if (!e.incomplete()) {
+                    e.setIncomplete(true);
+                    flagged = true;
+                }
+            }
+        }
+        if (flagged) {
+            layers.save(files, hold);
+        }
+        IOException failure = null;
+        for (String id : ids) {
+            try {
+                driver.remove(id);
+                layers.remove(id);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (!files.isEmpty()) {
+            layers.save(files, hold);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void removeIncompleteLayers() throws IOException {
+        rw.writeLock().lock();
+        try (LockFile.Hold hold = layersLock.exclusive()) {
+            refreshLayers(hold);
+            List<String> stale = new ArrayList<>();
+            for (LayerTable.Entry e : layers.entries()) {
+                if (e.incomplete() && !inProgress.contains(e.id())) {
+                    stale.add(e.id());
+                }
+            }
+            if (!stale.isEmpty()) {
+                log.warn("Removing {} incomplete layer(s) left by an interrupted write: {}", stale.size(), stale);
+                deleteLayers(stale, hold);
+            }
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- images
+
+    /**
+     * Stores image {@code id} on {@code topLayerId}, or updates it: adds the names that are new to it (taking
+     * them away from any other image holding them), adds the digests, and writes each big-data item.
+     *
+     * @param id         hex of the config digest, without {@code sha256:}
+     * @param topLayerId the image's top layer (must be complete), or null for an image without layers
+     * @param digests    manifest digests ({@code sha256:…}) the image should be found by
+     * @param bigData    key → bytes (e.g. {@code manifest}, {@code manifest-sha256:…}, {@code sha256:<config>})
+     * @param created    the image's creation time (null: now); kept from the first store of the image
+     * @throws IllegalArgumentException when an argument is malformed or the top layer is missing
+     * @throws IllegalStateException    when the image exists with a different top layer
+     */
+    public ImageRecord putImage(String id, String topLayerId, List<String> names, List<String> digests,
+                                Map<String, byte[]> bigData, Instant created) throws IOException {
+        Ids.requireHexId("image ID", id);
+        if (topLayerId != null) {
+            Ids.requireHexId("top layer ID", topLayerId);
+        }
+        List<String> newNames = cleanNames(names);
+        List<String> newDigests = new ArrayList<>();
+        for (String d : digests == null ? List.<String>of() : digests) {
+            if (d == null || !ANY_DIGEST.matcher(d).matches()) {
+                throw new IllegalArgumentException("malformed digest " + d);
+            }
+            if (!newDigests.contains(d)) {
+                newDigests.add(d);
+            }
+        }
+        Map<String, byte[]> data = new LinkedHashMap<>(bigData == null ? Map.of() : bigData);
+        data.forEach((k, v) -> {
+            ImageTable.bigDataFileName(k);
+            Objects.requireNonNull(v, "big-data item " + k);
+        });
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.shared(); LockFile.Hold ih = imagesLock.exclusive()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            if (topLayerId != null) {
+                LayerTable.Entry top = layers.get(topLayerId);
+                if (top == null || top.incomplete()) {
+                    throw new IllegalArgumentException("top layer " + topLayerId + " of image " + id + " is not in the store");
+                }
+            }
+            ObjectNode rec = images.get(id);
+            boolean isNew = rec == null;
+            if (isNew) {
+                rec = ImageTable.newRecord(id, topLayerId, created == null ? Instant.now() : created);
+            } else {
+                String existingTop = StoreJson.text(rec, "layer");
+                if (!Objects.equals(emptyToNull(existingTop), topLayerId)) {
+                    throw new IllegalStateException("image " + id + " already exists with top layer " + existingTop
+                            + ", not " + topLayerId);
+                }
+            }
+            Path dataDir = images.dataDir(id);
+            boolean dirExisted = Files.isDirectory(dataDir);
+            try {
+                writeBigData(rec, data);
+            } catch (IOException | RuntimeException e) {
+                if (isNew && !dirExisted) {
+                    deleteQuietly(dataDir);
+                }
+                throw e;
+            }
+            // digests: the derived ones cover manifests stored as big data; keep any others explicitly
+            List<String> derived = ImageTable.digests(rec);
+            List<String> extra = StoreJson.strings(rec, ImageTable.EXTRA_DIGESTS);
+            for (String d : newDigests) {
+                if (!derived.contains(d) && !extra.contains(d)) {
+                    extra.add(d);
+                }
+            }
+            StoreJson.putStrings(rec, ImageTable.EXTRA_DIGESTS, extra);
+            String digest = StoreJson.text(rec, "digest");
+            if (digest == null || digest.isEmpty()) {
+                List<String> all = ImageTable.digests(rec);
+                String first = !newDigests.isEmpty() ? newDigests.get(0) : all.isEmpty() ? null : all.get(0);
+                if (first != null) {
+                    ImageTable.insertAfter(rec, "id", "digest", first);
+                }
+            }
+            // names: add what is new, moving it away from other images
+            List<String> current = StoreJson.strings(rec, "names");
+            List<String> added = new ArrayList<>();
+            for (String name : newNames) {
+                if (!current.contains(name)) {
+                    current.add(name);
+                    added.add(name);
+                }
+            }
+            takeNamesFromOthers(new HashSet<>(newNames), id);
+            ImageTable.putNames(rec, current);
+            ImageTable.addToHistory(rec, added);
+            ImageTable.tidy(rec);
+            images.put(rec);
+            images.save(ih);
+            ImageRecord result = ImageTable.record(rec);
+            log.debug("{} image {} names {}", isNew ? "Stored" : "Updated", id, result.names());
+            return result;
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Writes the big-data items (each file atomically) and records their names, sizes and digests. */
+    private void writeBigData(ObjectNode rec, Map<String, byte[]> data) throws IOException {
+        if (data.isEmpty()) {
+            return;
+        }
+        String id = StoreJson.text(rec, "id");
+        AtomicFiles.createDirectory(images.dataDir(id), AtomicFiles.PRIVATE_DIR);
+        List<String> names = StoreJson.strings(rec, "big-data-names");
+        ObjectNode sizes = rec.get("big-data-sizes") instanceof ObjectNode s ? s : rec.putObject("big-data-sizes");
+        ObjectNode digests = rec.get("big-data-digests") instanceof ObjectNode d ? d : rec.putObject("big-data-digests");
+        for (Map.Entry<String, byte[]> item : data.entrySet()) {
+            AtomicFiles.write(images.bigDataPath(id, item.getKey()), item.getValue());
+            sizes.put(item.getKey(), (long) item.getValue().length);
+            digests.put(item.getKey(), Ids.sha256Digest(item.getValue()));
+            if (!names.contains(item.getKey())) {
+                names.add(item.getKey());
+            }
+        }
+        rec.set("big-data-names", StoreJson.NODES.arrayNode());
+        StoreJson.putStrings(rec, "big-data-names", names);
+        // keep containers/storage's field order: big-data-names before sizes and digests
+        rec.set("big-data-sizes", rec.remove("big-data-sizes"));
+        rec.set("big-data-digests", rec.remove("big-data-digests"));
+        JsonNode created = rec.remove("created");
+        if (created != null) {
+            rec.set("created", created);
+        }
+        JsonNode flags = rec.remove("flags");
+        if (flags != null) {
+            rec.set("flags", flags);
+        }
+    }
+
+    public List<ImageRecord> images() {
+        try {
+            return withImagesForReading(images::snapshot);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the image store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The image with exactly this ID. */
+    public Optional<ImageRecord> image(String id) {
+        if (!Ids.isHexId(id)) {
+            return Optional.empty();
+        }
+        try {
+            return withImagesForReading(() -> {
+                ObjectNode n = images.get(id);
+                return n == null ? Optional.<ImageRecord>empty() : Optional.of(ImageTable.record(n));
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the image store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The image holding exactly this name (e.g. {@code docker.io/library/busybox:latest}). */
+    public Optional<ImageRecord> imageByName(String name) {
+        try {
+            return withImagesForReading(() -> {
+                ObjectNode n = images.byName(name);
+                return n == null ? Optional.<ImageRecord>empty() : Optional.of(ImageTable.record(n));
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the image store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The big-data item {@code key} of the image; empty when the image or the item is absent. */
+    public Optional<byte[]> bigData(String imageId, String key) throws IOException {
+        if (!Ids.isHexId(imageId) || key == null || key.isEmpty()) {
+            return Optional.empty();
+        }
+        return withImagesForReading(() -> {
+            ObjectNode n = images.get(imageId);
+            if (n == null || !StoreJson.strings(n, "big-data-names").contains(key)) {
+                return Optional.<byte[]>empty();
+            }
+            try {
+                return Optional.of(Files.readAllBytes(images.bigDataPath(imageId, key)));
+            } catch (NoSuchFileException e) {
+                return Optional.<byte[]>empty();
+            }
+        });
+    }
+
+    /**
+     * Replaces the image's names; a name another image holds is taken away from it.
+     *
+     * @throws NoSuchElementException when there is no such image
+     */
+    public void setNames(String imageId, List<String> names) throws IOException {
+        List<String> newNames = cleanNames(names);
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.shared(); LockFile.Hold ih = imagesLock.exclusive()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            ObjectNode rec = Ids.isHexId(imageId) ? images.get(imageId) : null;
+            if (rec == null) {
+                throw new NoSuchElementException("image " + imageId + " is not in the store");
+            }
+            List<String> before = StoreJson.strings(rec, "names");
+            takeNamesFromOthers(new HashSet<>(newNames), imageId);
+            ImageTable.putNames(rec, newNames);
+            ImageTable.addToHistory(rec, newNames.stream().filter(n -> !before.contains(n)).toList());
+            images.changed();
+            images.save(ih);
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Deletes the image, its big data and every one of its layers that no other image and no container
+     * uses. Returns false when there is no such image.
+     *
+     * @throws ImageInUseException when a container was created from the image
+     */
+    public boolean removeImage(String id) throws IOException {
+        if (!Ids.isHexId(id)) {
+            return false;
+        }
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ih = imagesLock.exclusive()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            ObjectNode rec = images.get(id);
+            if (rec == null) {
+                return false;
+            }
+            ContainerRefs.Usage used = containers.read();
+            String user = used.imageUsers().get(id);
+            if (user != null) {
+                throw new ImageInUseException(id, user);
+            }
+            List<String> doomed = layersOnlyUsedBy(rec, used.layers());
+            images.remove(id);
+            images.save(ih);
+            deleteQuietly(images.dataDir(id));
+            if (!doomed.isEmpty()) {
+                deleteLayers(doomed, lh);
+            }
+            log.debug("Removed image {} and layers {}", id, doomed);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** The image's layers, from the top down, that nothing else (image, layer, container) depends on. */
+    private List<String> layersOnlyUsedBy(ObjectNode image, Set<String> containerLayers) {
+        String id = StoreJson.text(image, "id");
+        Set<String> otherTops = new HashSet<>();
+        for (ObjectNode other : images.records()) {
+            if (!id.equals(StoreJson.text(other, "id"))) {
+                otherTops.add(StoreJson.text(other, "layer"));
+                otherTops.addAll(StoreJson.strings(other, "mapped-layers"));
+            }
+        }
+        List<String> doomed = new ArrayList<>();
+        List<String> starts = new ArrayList<>(StoreJson.strings(image, "mapped-layers"));
+        String top = emptyToNull(StoreJson.text(image, "layer"));
+        if (top != null) {
+            starts.add(top);
+        }
+        for (String start : starts) {
+            String cur = start;
+            while (cur != null && !doomed.contains(cur)) {
+                LayerTable.Entry e = layers.get(cur);
+                if (e == null || otherTops.contains(cur) || inProgress.contains(cur) || containerLayers.contains(cur)
+                        || layers.hasChildren(cur, new HashSet<>(doomed))) {
+                    break;
+                }
+                doomed.add(cur);
+                cur = e.parent();
+            }
+        }
+        return doomed;
+    }
+
+    /**
+     * The image's size as containers/storage computes it: the uncompressed sizes of all its layers plus the
+     * sizes of its big-data items.
+     *
+     * @throws NoSuchElementException when there is no such image
+     */
+    public long imageSize(String id) throws IOException {
+        return withLayersAndImagesForReading(() -> {
+            ObjectNode rec = Ids.isHexId(id) ? images.get(id) : null;
+            if (rec == null) {
+                throw new NoSuchElementException("image " + id + " is not in the store");
+            }
+            long size = 0;
+            Set<String> seen = new HashSet<>();
+            List<String> queue = new ArrayList<>(StoreJson.strings(rec, "mapped-layers"));
+            String top = emptyToNull(StoreJson.text(rec, "layer"));
+            if (top != null) {
+                queue.add(0, top);
+            }
+            while (!queue.isEmpty()) {
+                String layerId = queue.remove(queue.size() - 1);
+                if (!seen.add(layerId)) {
+                    continue;
+                }
+                LayerTable.Entry e = layers.get(layerId);
+                if (e == null) {
+                    throw new IOException("layer " + layerId + " of image " + id + " is missing");
+                }
+                LayerInfo info = e.info();
+                size += info.diffDigest() != null && info.diffSize() > 0 ? info.diffSize()
+                        : DiskUsage.walk(driver.diffDir(layerId), false).bytes();
+                if (info.parent() != null) {
+                    queue.add(info.parent());
+                }
+            }
+            if (rec.get("big-data-sizes") instanceof ObjectNode sizes) {
+                for (String key : StoreJson.strings(rec, "big-data-names")) {
+                    size += sizes.path(key).asLong(0);
+                }
+            }
+            return size;
+        });
+    }
+
+    /** Disk use of the layers ({@code G/overlay}) and the image records ({@code G/overlay-images}). */
+    public Usage usage() throws IOException {
+        checkOpen();
+        Usage layerUse = DiskUsage.walk(driver.home(), true);
+        Usage imageUse = DiskUsage.walk(graphRoot.resolve(DRIVER + "-images"), false);
+        return new Usage(layerUse.bytes() + imageUse.bytes(), layerUse.inodes() + imageUse.inodes(),
+                graphRoot.resolve(DRIVER + "-images"));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /**
+     * Forgets the pending layers without deleting them (their records stay incomplete, and the next
+     * {@link #open} removes them) and releases this process's hold on the lock files.
+     */
+    @Override
+    public void close() {
+        List<PendingLayer> open;
+        rw.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = new ArrayList<>(pending.values());
+            pending.clear();
+            open.forEach(p -> inProgress.remove(p.id()));
+        } finally {
+            rw.writeLock().unlock();
+        }
+        for (PendingLayer p : open) {
+            p.detach();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Read<T> {
+        T get() throws IOException;
+    }
+
+    private <T> T withLayersForReading(Read<T> read) throws IOException {
+        checkOpen();
+        rw.readLock().lock();
+        try (LockFile.Hold lh = layersLock.shared()) {
+            if (!layers.stale(lh.token())) {
+                return read.get();
+            }
+        } finally {
+            rw.readLock().unlock();
+        }
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.shared()) {
+            refreshLayers(lh);
+            return read.get();
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Runs {@code read} on an up-to-date copy of the image records. */
+    private <T> T withImagesForReading(Read<T> read) throws IOException {
+        checkOpen();
+        rw.readLock().lock();
+        try (LockFile.Hold ih = imagesLock.shared()) {
+            if (!images.stale(ih.token())) {
+                return read.get();
+            }
+        } finally {
+            rw.readLock().unlock();
+        }
+        rw.writeLock().lock();
+        try (LockFile.Hold ih = imagesLock.shared()) {
+            refreshImages(ih);
+            return read.get();
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Runs {@code read} on up-to-date copies of the layer and image records (locks taken layers first). */
+    private <T> T withLayersAndImagesForReading(Read<T> read) throws IOException {
+        checkOpen();
+        rw.readLock().lock();
+        try (LockFile.Hold lh = layersLock.shared(); LockFile.Hold ih = imagesLock.shared()) {
+            if (!layers.stale(lh.token()) && !images.stale(ih.token())) {
+                return read.get();
+            }
+        } finally {
+            rw.readLock().unlock();
+        }
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.shared(); LockFile.Hold ih = imagesLock.shared()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            return read.get();
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Reloads the layer records if another writer changed them. Needs the in-process write lock. */
+    private void refreshLayers(LockFile.Hold hold) throws IOException {
+        byte[] token = hold.token();
+        if (layers.stale(token)) {
+            layers.load(token);
+        }
+    }
+
+    private void refreshImages(LockFile.Hold hold) throws IOException {
+        byte[] token = hold.token();
+        if (images.stale(token)) {
+            images.load(token);
+        }
+    }
+
+    private void takeNamesFromOthers(Set<String> names, String exceptId) {
+        for (ObjectNode other : images.holdersOf(names, exceptId)) {
+            List<String> kept = StoreJson.strings(other, "names");
+            kept.removeAll(names);
+            ImageTable.putNames(other, kept);
+            log.info("Names {} moved from image {} to {}", names, StoreJson.text(other, "id"), exceptId);
+        }
+        images.changed();
+    }
+
+    private static List<String> cleanNames(List<String> names) {
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (String n : names == null ? List.<String>of() : names) {
+            if (n == null || n.isBlank()) {
+                throw new IllegalArgumentException("image names must not be empty");
+            }
+            out.add(n);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            OverlayDriver.deleteTree(dir);
+        } catch (IOException e) {
+            log.warn("Could not remove {}: {}", dir, e.toString());
+        }
+    }
+
+    /** After a change failed half-way, the files are the truth: reload them on the next access. */
+    private void forgetAfterFailure() {
+        layers.invalidate();
+        images.invalidate();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the store at " + graphRoot + " is closed");
+        }
+    }
+}
