@@ -1,0 +1,368 @@
+package io.crio.image;
+
+import io.crio.storage.ContainersStore;
+import io.crio.storage.ImageRecord;
+import io.crio.storage.LayerInfo;
+import io.crio.storage.PendingLayer;
+import io.crio.storage.unpack.LayerUnpacker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls images into the store: resolves the reference (search registries, mirrors), fetches the
+ * manifest (choosing the platform from an index), the config, and every missing layer in parallel —
+ * each streamed from the registry through digest checks and decompression straight into its layer
+ * directory. Anything a failed pull created is removed. Identical pulls in flight share one download.
+ */
+public final class ImagePuller {
+
+    private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
+    private static final long MAX_CONFIG_BYTES = 8L * 1024 * 1024;
+
+    private final RegistryClient client;
+    private final ContainersStore store;
+    private final RegistriesConfig registries;
+    private final Semaphore layerSlots;
+    private final Duration progressInterval;
+    private final Map<String, CompletableFuture<PulledImage>> pullsInFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<LayerInfo>> layersInFlight = new ConcurrentHashMap<>();
+
+    public ImagePuller(RegistryClient client, ContainersStore store, RegistriesConfig registries, int parallelLayers,
+                       Duration progressInterval) {
+        this.client = client;
+        this.store = store;
+        this.registries = registries;
+        this.layerSlots = new Semaphore(Math.max(1, parallelLayers));
+        this.progressInterval = progressInterval;
+    }
+
+    /** Pulls {@code request.image()}; a pull of the same reference already running is joined. */
+    public PulledImage pull(PullRequest request) throws ImageException, IOException {
+        ImageReference.Parsed parsed;
+        try {
+            parsed = ImageReference.parseDetailed(request.image());
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(ImageException.Kind.INVALID_REFERENCE, e.getMessage());
+        }
+        String key = parsed.reference() + "|" + request.platform() + "|" + request.credentials().hashCode();
+        CompletableFuture<PulledImage> mine = new CompletableFuture<>();
+        CompletableFuture<PulledImage> running = pullsInFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            log.info("Joining the pull of {} already in progress", parsed.reference());
+            return await(running);
+        }
+        try {
+            PulledImage result = pullCandidates(parsed, request);
+            mine.complete(result);
+            return result;
+        } catch (ImageException | IOException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            pullsInFlight.remove(key, mine);
+        }
+    }
+
+    private static PulledImage await(CompletableFuture<PulledImage> f) throws ImageException, IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException(ImageException.Kind.CANCELLED, "pull interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ImageException ie) {
+                throw ie;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private PulledImage pullCandidates(ImageReference.Parsed parsed, PullRequest request) throws ImageException, IOException {
+        List<ImageReference> names = parsed.qualified() ? List.of(parsed.reference())
+                : registries.expandShortName(parsed.reference());
+        List<String> failures = new ArrayList<>();
+        ImageException lastError = null;
+        for (ImageReference name : names) {
+            for (RegistriesConfig.Candidate c : registries.candidates(name)) {
+                try {
+                    return pullFrom(name, c, request);
+                } catch (ImageException e) {
+                    if (e.kind() == ImageException.Kind.INVALID_CONTENT || e.kind() == ImageException.Kind.UNSUPPORTED
+                            || e.kind() == ImageException.Kind.NO_MATCHING_PLATFORM || e.kind() == ImageException.Kind.CANCELLED) {
+                        throw e;
+                    }
+                    lastError = e;
+                    failures.add(c.reference() + ": " + e.getMessage());
+                    log.info("Pulling {} from {} failed: {}", name, c.endpoint().host(), e.getMessage());
+                }
+            }
+        }
+        if (failures.size() == 1 && lastError != null) {
+            throw lastError;
+        }
+        throw new ImageException(lastError == null ? ImageException.Kind.NOT_FOUND : lastError.kind(),
+                "pulling " + parsed.reference() + " failed: " + String.join("; ", failures));
+    }
+
+    private PulledImage pullFrom(ImageReference name, RegistriesConfig.Candidate c, PullRequest request)
+            throws ImageException, IOException {
+        RegistryEndpoint ep = c.endpoint();
+        String repo = c.reference().repository();
+        RegistryClient.FetchedManifest fetched = client.manifest(ep, repo, name.manifestReference(), request.credentials());
+        if (name.digest() != null && !fetched.digest().equals(name.digest())) {
+            throw ImageException.invalid("manifest of " + name + " has digest " + fetched.digest() + ", not the one asked for");
+        }
+        Manifest manifest = Manifest.parse(fetched.body(), fetched.contentType());
+        if (manifest.isIndex()) {
+            Manifest index = manifest;
+            Descriptor chosen = request.platform().select(index.manifests()).orElseThrow(() -> new ImageException(
+                    ImageException.Kind.NO_MATCHING_PLATFORM, "image " + name + " has no manifest for platform "
+                    + request.platform() + " (it has: " + platforms(index) + ")"));
+            fetched = client.manifest(ep, repo, chosen.digest(), request.credentials());
+            if (!fetched.digest().toString().equals(chosen.digest())) {
+                throw ImageException.invalid("manifest " + chosen.digest() + " of " + name + " does not match its digest");
+            }
+            manifest = Manifest.parse(fetched.body(), chosen.mediaType());
+            if (manifest.isIndex()) {
+                throw ImageException.unsupported("nested image indexes are not supported");
+            }
+        }
+        Digest manifestDigest = fetched.digest();
+        Digest configDigest = manifest.config().parsedDigest();
+        byte[] configBytes = readConfig(ep, repo, configDigest, request.credentials());
+        ImageConfig config = ImageConfig.parse(configBytes);
+        List<String> diffIds = config.rootfs().diffIds();
+        if (diffIds.size() != manifest.layers().size()) {
+            throw ImageException.invalid("image " + name + " lists " + manifest.layers().size() + " layers but its config has "
+                    + diffIds.size() + " diff IDs");
+        }
+        String imageId = configDigest.hex();
+        String top = pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials());
+
+        // the tag, and the repository@digest name, which keeps the image's digest listed even when the tag
+        // later moves to another image
+        List<String> names = new ArrayList<>();
+        name.taggedName().ifPresent(names::add);
+        names.add(name.name() + "@" + manifestDigest);
+        Map<String, byte[]> bigData = new LinkedHashMap<>();
+        bigData.put("manifest-" + manifestDigest, fetched.body());
+        bigData.put("manifest", fetched.body());
+        bigData.put(configDigest.toString(), configBytes);
+        Instant created = parseCreated(config.created());
+        ImageRecord record = store.putImage(imageId, top, names, List.of(manifestDigest.toString()), bigData, created);
+        log.info("Pulled image {} as {} (manifest {})", name, record.id(), manifestDigest);
+        return new PulledImage(record.id(), name, manifestDigest);
+    }
+
+    private static String platforms(Manifest index) {
+        List<String> out = new ArrayList<>();
+        for (Descriptor d : index.manifests()) {
+            if (d.platform() != null) {
+                out.add(d.platform().os() + "/" + d.platform().architecture()
+                        + (d.platform().variant() == null || d.platform().variant().isEmpty() ? "" : "/" + d.platform().variant()));
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    private static Instant parseCreated(String created) {
+        try {
+            return created == null ? Instant.now() : java.time.OffsetDateTime.parse(created).toInstant();
+        } catch (RuntimeException e) {
+            return Instant.now();
+        }
+    }
+
+    private byte[] readConfig(RegistryEndpoint ep, String repo, Digest digest, Credentials creds) throws ImageException {
+        try (InputStream in = client.blob(ep, repo, digest, creds)) {
+            byte[] bytes = in.readNBytes((int) MAX_CONFIG_BYTES + 1);
+            if (bytes.length > MAX_CONFIG_BYTES) {
+                throw ImageException.invalid("image config " + digest + " is larger than " + MAX_CONFIG_BYTES + " bytes");
+            }
+            if (!Digest.sha256(bytes).equals(digest)) {
+                throw ImageException.invalid("image config does not match its digest " + digest);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new ImageException(ImageException.Kind.TRANSIENT, "reading image config " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes sure every layer is in the store; returns the top layer's ID. */
+    private String pullLayers(ImageReference name, RegistryEndpoint ep, String repo, List<Descriptor> layers,
+                              List<String> diffIds, Credentials creds) throws ImageException, IOException {
+        List<String> ids = new ArrayList<>();
+        String parent = null;
+        for (String diffId : diffIds) {
+            parent = ContainersStore.layerId(parent, diffId);
+            ids.add(parent);
+        }
+        long total = layers.stream().mapToLong(Descriptor::size).sum();
+        AtomicLong done = new AtomicLong();
+        Instant start = Instant.now();
+        Thread progress = Thread.ofVirtual().name("pull-progress").start(() -> reportProgress(name, done, total, start));
+        try {
+            List<Future<LayerInfo>> futures = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, done));
+            }
+            ImageException first = null;
+            IOException firstIo = null;
+            for (Future<LayerInfo> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ImageException(ImageException.Kind.CANCELLED, "pull interrupted");
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof ImageException ie && first == null) {
+                        first = ie;
+                    } else if (e.getCause() instanceof IOException io && firstIo == null) {
+                        firstIo = io;
+                    } else if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            if (firstIo != null) {
+                throw firstIo;
+            }
+        } finally {
+            progress.interrupt();
+        }
+        double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+        log.info("Layers of {} ready: {} bytes fetched in {} s ({} MB/s)", name, done.get(), String.format("%.2f", secs),
+                String.format("%.1f", done.get() / secs / 1e6));
+        return ids.get(ids.size() - 1);
+    }
+
+    private void reportProgress(ImageReference name, AtomicLong done, long total, Instant start) {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(progressInterval.toMillis());
+                double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+                log.info("Pulling {}: {} of {} bytes ({} MB/s)", name, done.get(), total,
+                        String.format("%.1f", done.get() / secs / 1e6));
+            }
+        } catch (InterruptedException e) {
+            // the pull finished
+        }
+    }
+
+    /**
+     * The layer with {@code id}: already stored, being fetched by another pull (joined), or fetched now.
+     * Layers are begun in order (a layer's directory names its parents) and then fetched in parallel;
+     * each is committed only after its parent, so a crash never leaves a complete layer over an
+     * incomplete one.
+     */
+    private Future<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
+                                    String diffId, Credentials creds, AtomicLong done) throws IOException {
+        if (store.layer(id).isPresent()) {
+            done.addAndGet(d.size());
+            return CompletableFuture.completedFuture(store.layer(id).get());
+        }
+        CompletableFuture<LayerInfo> mine = new CompletableFuture<>();
+        CompletableFuture<LayerInfo> other = layersInFlight.putIfAbsent(id, mine);
+        if (other != null) {
+            return other;
+        }
+        PendingLayer pending;
+        try {
+            pending = store.beginLayer(id, parentId);
+        } catch (IOException | RuntimeException e) {
+            layersInFlight.remove(id, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+        Thread.ofVirtual().name("pull-layer-" + id.substring(0, 12)).start(() -> {
+            try (pending) {
+                mine.complete(fetchLayer(pending, parentId, ep, repo, d, diffId, creds, done));
+            } catch (Throwable t) {
+                mine.completeExceptionally(t);
+            } finally {
+                layersInFlight.remove(id, mine);
+            }
+        });
+        return mine;
+    }
+
+    private LayerInfo fetchLayer(PendingLayer pending, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
+                                 String diffId, Credentials creds, AtomicLong done)
+            throws ImageException, IOException, InterruptedException {
+        Digest compressedDigest = d.parsedDigest();
+        Digest expectedDiff = Digest.parse(diffId);
+        long diffSize;
+        long compressedSize;
+        layerSlots.acquire();
+        try {
+            VerifyingInputStream compressed;
+            VerifyingInputStream uncompressed;
+            try (InputStream blob = client.blob(ep, repo, compressedDigest, creds)) {
+                compressed = new VerifyingInputStream(blob, compressedDigest.newDigester(), done);
+                uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff.newDigester(), null);
+                LayerUnpacker.unpack(uncompressed, pending.diffDir());
+                uncompressed.drain();
+                compressed.drain();
+            }
+            Digest gotCompressed = compressed.digest(compressedDigest.algorithm());
+            if (!gotCompressed.equals(compressedDigest)) {
+                throw ImageException.invalid("layer " + compressedDigest + " does not match its digest (got " + gotCompressed + ")");
+            }
+            if (d.size() > 0 && compressed.count() != d.size()) {
+                throw ImageException.invalid("layer " + compressedDigest + " has " + compressed.count()
+                        + " bytes, the manifest says " + d.size());
+            }
+            Digest gotDiff = uncompressed.digest(expectedDiff.algorithm());
+            if (!gotDiff.equals(expectedDiff)) {
+                throw ImageException.invalid("layer " + compressedDigest + " unpacks to " + gotDiff
+                        + ", but the image config says " + expectedDiff);
+            }
+            diffSize = uncompressed.count();
+            compressedSize = compressed.count();
+        } catch (io.crio.storage.unpack.UnsafeLayerException e) {
+            throw ImageException.invalid("layer " + compressedDigest + " is unsafe: " + e.getMessage());
+        } finally {
+            layerSlots.release();
+        }
+        awaitParent(parentId);
+        LayerInfo parent = parentId == null ? null : store.layer(parentId).orElse(null);
+        if (parentId != null && parent == null) {
+            throw new ImageException(ImageException.Kind.TRANSIENT, "parent layer " + parentId + " of this layer was not stored");
+        }
+        return pending.commit(expectedDiff.toString(), diffSize, compressedDigest.toString(), compressedSize);
+    }
+
+    private void awaitParent(String parentId) throws InterruptedException {
+        if (parentId == null) {
+            return;
+        }
+        CompletableFuture<LayerInfo> parent = layersInFlight.get(parentId);
+        if (parent != null) {
+            try {
+                parent.get();
+            } catch (ExecutionException e) {
+                // the parent's own failure is reported by its future
+            }
+        }
+    }
+}
