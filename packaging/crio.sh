@@ -10,11 +10,13 @@ if [ -n "$CRIO_AOT_OUTPUT" ]; then
 elif [ -f "$LIB/crio.aot" ]; then
   AOT="-XX:AOTCache=$LIB/crio.aot"
 fi
-# Small footprint: few malloc arenas trimmed periodically, a small serial-collected heap, the C1
+# Small footprint: few malloc arenas trimmed periodically, a serial-collected heap that starts small
+# (and may grow to hold two messages of the 80 MiB gRPC limit), the C1
 # compiler only, unpooled network buffers (the CRI socket carries little traffic) and no JFR hooks.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec "$JAVA" -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
+exec "$JAVA" -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx512m -XX:+ExitOnOutOfMemoryError -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
   -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData \
   -Dio.netty.jfr.enabled=false -Dio.grpc.netty.useCustomAllocator=false -Dio.netty.allocator.type=unpooled \
-  $AOT -Xlog:aot=off -Xlog:cds=off --enable-native-access=ALL-UNNAMED $CRIO_JAVA_OPTS \
+  $AOT -Xlog:aot=off -Xlog:cds=off --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  $CRIO_JAVA_OPTS \
   -jar "$LIB/crio-daemon.jar" "$@"

@@ -22,12 +22,15 @@ fi
 # Debian's docker-registry package starts a registry on port 5000; tests run their own on random ports.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/docker-registry ]; then
+  service docker-registry stop >/dev/null 2>&1 || true
 fi
 
-# A default CNI network, as CRI-O's packages ship one, when the host has none.
+# A default CNI network, as CRI-O's packages ship one, when the host has none of its own (podman's
+# package brings 87-podman-bridge.conflist, which does not count: ours sorts first and is CRI-O's).
 if [ "$(id -u)" -eq 0 ]; then
   mkdir -p /etc/cni/net.d
-  if [ -z "$(ls -A /etc/cni/net.d 2>/dev/null)" ]; then
+  if [ -z "$(ls -A /etc/cni/net.d 2>/dev/null | grep -v '^87-podman')" ]; then
     install -m 0644 "$REPO_DIR/config/cni/11-crio-ipv4-bridge.conflist" /etc/cni/net.d/
     echo "setup: installed /etc/cni/net.d/11-crio-ipv4-bridge.conflist"
   fi

@@ -40,7 +40,8 @@ public final class CrioProcess implements AutoCloseable {
         if (Files.notExists(dir.resolve("crio.conf"))) {
             Files.createFile(dir.resolve("crio.conf"));
         }
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "--sun-misc-unsafe-memory-access=allow",
                 "-jar", jar().toString(),
                 "--config", dir.resolve("crio.conf").toString(),
                 "--config-dir", dir.resolve("crio.conf.d").toString(),

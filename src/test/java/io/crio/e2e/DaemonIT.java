@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crio.api.v1.CgroupDriver;
-import io.crio.api.v1.ListImagesRequest;
 import io.crio.api.v1.NetworkConfig;
 import io.crio.api.v1.RunPodSandboxRequest;
 import io.crio.api.v1.RuntimeCondition;
@@ -25,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -153,19 +153,38 @@ class DaemonIT {
     }
 
     @Test
-    void notYetImplementedCallsAnswerUnimplementedAndAreLoggedWithRequestId() throws Exception {
+    void notYetImplementedCallsAnswerUnimplemented() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> client.runtime().runPodSandbox(RunPodSandboxRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("RunPodSandbox"), e.getStatus().getDescription());
-        StatusRuntimeException img = assertThrows(StatusRuntimeException.class,
-                () -> client.images().listImages(ListImagesRequest.getDefaultInstance()));
-        assertEquals(Status.Code.UNIMPLEMENTED, img.getStatus().getCode());
-        assertTrue(crio.awaitLog("name=/runtime.v1.RuntimeService/RunPodSandbox", Duration.ofSeconds(5)), crio.log());
-        String line = crio.log().lines().filter(l -> l.contains("name=/runtime.v1.RuntimeService/RunPodSandbox"))
-                .findFirst().orElseThrow();
-        assertTrue(line.contains("level=info msg=\"Failed with UNIMPLEMENTED: "), line);
-        assertTrue(line.matches(".* id=[0-9a-f]{12}( .*|$)"), line);
+    }
+
+    @Test
+    void failedCallsAreLoggedOnceWithRequestIdAndMethod() throws Exception {
+        assertThrows(StatusRuntimeException.class, () -> client.runtime().updateRuntimeConfig(cidr("not-a-cidr")));
+        String name = "name=/runtime.v1.RuntimeService/UpdateRuntimeConfig";
+        assertTrue(crio.awaitLog(name, Duration.ofSeconds(5)), crio.log());
+        List<String> lines = crio.log().lines().filter(l -> l.contains(name) && l.contains("not-a-cidr")).toList();
+        assertEquals(1, lines.size(), crio.log());
+        assertTrue(lines.get(0).contains("level=info msg=\"Failed with INVALID_ARGUMENT: "), lines.get(0));
+        assertTrue(lines.get(0).matches(".* id=[0-9a-f]{12}( .*|$)"), lines.get(0));
+    }
+
+    @Test
+    void malformedRequestsAreInvalidArgumentsAndOversizedInputIsNotEchoedWhole() {
+        io.grpc.MethodDescriptor<byte[], byte[]> raw = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName("runtime.v1.RuntimeService/Version")
+                .setRequestMarshaller(CriClient.BYTES).setResponseMarshaller(CriClient.BYTES).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls.blockingUnaryCall(
+                client.channel(), raw, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS),
+                new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        StatusRuntimeException big = assertThrows(StatusRuntimeException.class,
+                () -> client.runtime().updateRuntimeConfig(cidr("1".repeat(1_000_000))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, big.getStatus().getCode());
+        assertTrue(big.getStatus().getDescription().length() < 2000);
     }
 
     @Test

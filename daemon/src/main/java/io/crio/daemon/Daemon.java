@@ -9,6 +9,8 @@ import io.crio.daemon.cri.ImageService;
 import io.crio.daemon.cri.PodNetworkSettings;
 import io.crio.daemon.cri.RuntimeService;
 import io.crio.daemon.health.EnvironmentReport;
+import io.crio.daemon.image.ImageBackend;
+import io.crio.image.RegistriesConfig;
 import io.crio.daemon.health.NetworkHealth;
 import io.crio.daemon.health.RuntimeHealth;
 import io.crio.daemon.logging.LogSetup;
@@ -51,7 +53,14 @@ public final class Daemon {
     }
 
     /** Starts serving; returns 0 once the socket accepts calls, non-zero when the daemon could not start. */
-    public int start() {
+    public synchronized int start() {
+        // signals first: a SIGTERM while starting must still shut down cleanly
+        Signals.onReload(this::reload);
+        Signals.onTerminate(() -> {
+            stop();
+            System.exit(0);
+        });
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stop));
         CrioConfig cfg = config.get();
         try {
             LogSetup.apply(cfg.crio().runtime().logLevel(), cfg.crio().runtime().logFilter());
@@ -82,19 +91,15 @@ public final class Daemon {
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxRecvMsgSize()),
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxSendMsgSize())),
                 List.of(LeanServiceBinding.bind(runtime, RuntimeServiceGrpc.class, RuntimeServiceGrpc.SERVICE_NAME),
-                        LeanServiceBinding.bind(new ImageService(), ImageServiceGrpc.class, ImageServiceGrpc.SERVICE_NAME)));
+                        LeanServiceBinding.bind(new ImageService(config, new ImageBackend(cfg,
+                                RegistriesConfig.fileFromEnvironment(), RegistriesConfig.dirFromEnvironment())),
+                                ImageServiceGrpc.class, ImageServiceGrpc.SERVICE_NAME)));
         try {
             server.start();
         } catch (IOException | RuntimeException e) {
-            log.error("Cannot serve on {}: {}", socket, e.getMessage());
+            log.error("Cannot serve on {}: {}", socket, causes(e));
             return 1;
         }
-        Signals.onReload(this::reload);
-        Signals.onTerminate(() -> {
-            stop();
-            System.exit(0);
-        });
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::stop));
         Thread.ofPlatform().name("crio-main").daemon(false).start(() -> {
             try {
                 stopped.await();
@@ -106,6 +111,16 @@ public final class Daemon {
         notifier.ready("Serving on " + socket);
         Thread.ofVirtual().name("environment-report").start(() -> new EnvironmentReport(lookup, probe).run(cfg));
         return 0;
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.toString();
     }
 
     /** Re-reads the configuration and applies the options that can change at run time. */
@@ -127,7 +142,9 @@ public final class Daemon {
         } catch (ConfigException | IllegalArgumentException e) {
             log.error("Configuration not reloaded, keeping the current one: {}", e.getMessage());
         } finally {
-            notifier.ready("Serving on " + config.get().crio().api().listen());
+            if (stopped.getCount() > 0) {
+                notifier.ready("Serving on " + config.get().crio().api().listen());
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.crio.daemon.cli;
 
+import io.crio.daemon.config.ConfigException;
+import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.LoadedConfig;
 import io.crio.daemon.config.TomlRenderer;
@@ -29,6 +31,7 @@ final class ConfigCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         CrioConfig config;
+        CrioConfig base = CrioConfig.defaults();
         if (defaults) {
             config = CrioConfig.defaults();
         } else {
@@ -38,8 +41,16 @@ final class ConfigCommand implements Callable<Integer> {
             }
             loaded.warnings().forEach(w -> spec.commandLine().getErr().println("crio: warning: " + w));
             config = loaded.config();
+            // what loading an empty file gives on this host (built-in plus host defaults): values equal to it
+            // are commented out, so the output loads back to the same configuration here
+            try {
+                base = ConfigLoader.layer(parent.options().hostDefaultsSource()).config();
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("crio: " + e.getMessage());
+                return 1;
+            }
         }
-        out.print(TomlRenderer.render(config, CrioConfig.defaults()));
+        out.print(TomlRenderer.render(config, base));
         out.flush();
         return 0;
     }

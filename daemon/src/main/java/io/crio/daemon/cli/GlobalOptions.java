@@ -134,8 +134,13 @@ public final class GlobalOptions {
         Path file = config == null || config.isEmpty() ? null : Path.of(config);
         boolean explicit = file != null && !file.equals(ConfigLoader.DEFAULT_CONFIG_FILE);
         Path dir = configDir == null || configDir.isEmpty() ? null : Path.of(configDir);
+        return new ConfigLoader.Request(file, explicit, dir, flagTree(), HostDefaults.detect(HostDefaults.SYSTEMD_RUNTIME_DIR));
+    }
+
+    /** The host-specific defaults as a list of sources for {@link ConfigLoader#layer}. */
+    java.util.List<ConfigSource> hostDefaultsSource() {
         ConfigSource host = HostDefaults.detect(HostDefaults.SYSTEMD_RUNTIME_DIR);
-        return new ConfigLoader.Request(file, explicit, dir, flagTree(), host);
+        return host.tree().size() == 0 ? java.util.List.of() : java.util.List.of(host);
     }
 
     ObjectNode flagTree() {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -135,24 +134,25 @@ public final class ConfigLoader {
     }
 
     private static java.util.Optional<ConfigSource> readFile(Path file, boolean required) throws ConfigException {
+        if (!Files.exists(file)) {
+            if (required) {
+                throw new ConfigException("configuration file " + file + " does not exist");
+            }
+            return java.util.Optional.empty();
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("configuration file " + file + " is not a regular file");
+        }
         try {
             JsonNode tree = ConfigMapper.TOML.readTree(file.toFile());
             if (tree == null || tree.isMissingNode()) {
                 return java.util.Optional.of(new ConfigSource(file.toString(), ConfigMapper.TREES.createObjectNode()));
             }
             return java.util.Optional.of(new ConfigSource(file.toString(), (ObjectNode) tree));
-        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
-            if (required) {
-                throw new ConfigException("configuration file " + file + " does not exist");
-            }
-            return java.util.Optional.empty();
         } catch (JacksonException e) {
             throw new ConfigException("invalid configuration in " + file + ": not valid TOML: "
                     + e.getOriginalMessage() + locate(e), e);
         } catch (IOException e) {
-            if (!required && Files.notExists(file)) {
-                return java.util.Optional.empty();
-            }
             throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
     }

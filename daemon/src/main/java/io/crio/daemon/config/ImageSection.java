@@ -43,12 +43,16 @@ public record ImageSection(
         boolean autoReloadRegistries,
         @Doc({"Cancel a pull that makes no progress for this long (a duration such as \"2m\");",
               "progress is also reported every tenth of it. \"0s\" turns both off."})
+        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = DurationText.class)
         String pullProgressTimeout,
         @Doc("Support mounting OCI artifacts into containers; when false such mounts fail.")
         boolean ociArtifactMountSupport,
         @Doc({"Short image names: \"enforcing\" fails a pull when the name is ambiguous,",
               "\"disabled\" takes the first match."})
-        String shortNameMode) {
+        String shortNameMode,
+        @Doc({"How many layers of one pull are downloaded and unpacked at the same time.",
+              "0 means the default, 6."})
+        int maxParallelDownloads) {
 
     private static final Pattern REFERENCE = Pattern.compile(
             "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*"
@@ -91,7 +95,13 @@ public record ImageSection(
                 false,
                 "0s",
                 true,
-                "enforcing");
+                "enforcing",
+                6);
+    }
+
+    /** The parallel download limit in force. */
+    public int effectiveMaxParallelDownloads() {
+        return maxParallelDownloads <= 0 ? 6 : maxParallelDownloads;
     }
 
     /** Whether {@code ref} is a syntactically valid image reference ([registry/]repository[:tag][@digest]). */
@@ -102,6 +112,7 @@ public record ImageSection(
     void validate(Problems problems) {
         String p = "crio.image.";
         problems.requireOneOf(p + "image_volumes", imageVolumes, "mkdir", "bind", "ignore");
+        problems.requireRange(p + "max_parallel_downloads", maxParallelDownloads, 0, 64);
         Formats.requireOneOfOrEmpty(problems, p + "short_name_mode", shortNameMode, "enforcing", "disabled");
         if (!isImageReference(pauseImage)) {
             problems.add(p + "pause_image", "invalid value \"" + pauseImage

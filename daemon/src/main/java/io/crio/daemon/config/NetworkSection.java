@@ -18,6 +18,7 @@ public record NetworkSection(
         String pluginDir,
         @Doc({"Keep checking the CNI plugin's health and report the node's network as not ready",
               "only after it has failed for this long (e.g. \"1m\"). \"0s\" checks only at start."})
+        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = DurationText.class)
         String cniStatusGracePeriod) {
 
     public NetworkSection {

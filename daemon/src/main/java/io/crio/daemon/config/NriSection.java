@@ -14,8 +14,10 @@ public record NriSection(
         @Doc("Refuse connections from NRI plugins that the daemon did not start.")
         boolean nriDisableConnections,
         @Doc("How long a plugin may take to register, as a duration such as \"5s\".")
+        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = DurationText.class)
         String nriPluginRegistrationTimeout,
         @Doc("How long a plugin may take to answer one request, as a duration such as \"2s\".")
+        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = DurationText.class)
         String nriPluginRequestTimeout,
         @Doc("Settings of the built-in NRI validator.")
         NriDefaultValidator defaultValidator) {

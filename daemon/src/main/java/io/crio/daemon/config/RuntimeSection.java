@@ -350,7 +350,7 @@ public record RuntimeSection(
     void validate(Problems problems) {
         String p = "crio.runtime.";
         problems.requireOneOf(p + "cgroup_manager", cgroupManager, CGROUP_MANAGER_SYSTEMD, CGROUP_MANAGER_CGROUPFS);
-        problems.requireOneOf(p + "log_level", logLevel, LOG_LEVELS);
+        problems.requireOneOf(p + "log_level", logLevel.toLowerCase(java.util.Locale.ROOT), LOG_LEVELS);
         if (!Formats.isRegex(logFilter)) {
             problems.add(p + "log_filter", "invalid value \"" + logFilter + "\", allowed: a regular expression");
         }

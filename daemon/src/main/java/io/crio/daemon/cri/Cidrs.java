@@ -16,6 +16,9 @@ final class Cidrs {
     static String problem(String list) {
         for (String cidr : list.split(",", -1)) {
             String c = cidr.strip();
+            if (c.length() > 64) {
+                return "\"" + c.substring(0, 64) + "…\" is too long for a CIDR";
+            }
             int slash = c.indexOf('/');
             if (slash < 0) {
                 return "\"" + c + "\" is not in CIDR notation (address/prefix)";

@@ -47,8 +47,8 @@ public final class EnvironmentReport {
             }
         }
         RuntimeHandler handler = config.crio().runtime().runtimes().get(defaultRuntime);
-        String monitor = handler != null && !handler.monitorPath().isEmpty() ? handler.monitorPath()
-                : config.crio().runtime().conmon();
+        String monitor = handler == null ? config.crio().runtime().conmon()
+                : config.crio().runtime().effectiveMonitorPath(handler);
         Optional<Path> conmon = lookup.find(monitor, "conmon");
         if (conmon.isEmpty()) {
             log.warn("conmon not found ({}); containers cannot be started", monitor.isEmpty() ? "conmon in $PATH" : monitor);

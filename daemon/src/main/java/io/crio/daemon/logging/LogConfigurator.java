@@ -38,6 +38,14 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.addAppender(appender);
         ctx.getLogger("io.netty").setLevel(Level.INFO);
         ctx.getLogger("io.grpc").setLevel(Level.INFO);
+        // gRPC logs through java.util.logging: route it here so it has the same format and levels
+        ch.qos.logback.classic.jul.LevelChangePropagator propagator = new ch.qos.logback.classic.jul.LevelChangePropagator();
+        propagator.setContext(ctx);
+        propagator.setResetJUL(true);
+        propagator.start();
+        ctx.addListener(propagator);
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

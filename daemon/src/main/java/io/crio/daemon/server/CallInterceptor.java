@@ -51,7 +51,7 @@ public final class CallInterceptor implements ServerInterceptor {
             public void onMessage(Q message) {
                 ctx.enter();
                 try {
-                    if (log.isDebugEnabled()) {
+                    if (log.isDebugEnabled() && !(message instanceof byte[])) {
                         log.debug("Request: {}", body(message));
                     }
                     super.onMessage(message);
@@ -109,7 +109,10 @@ public final class CallInterceptor implements ServerInterceptor {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE).substring(0, 12);
     }
 
-    static String body(Object message) {
+    public static String body(Object message) {
+        if (message instanceof byte[] raw) {
+            return raw.length + " bytes";
+        }
         String s = message instanceof MessageOrBuilder m ? TextFormat.shortDebugString(m) : String.valueOf(message);
         return s.length() > MAX_LOGGED_BODY ? s.substring(0, MAX_LOGGED_BODY) + "…(" + s.length() + " chars)" : s;
     }
@@ -165,6 +168,8 @@ public final class CallInterceptor implements ServerInterceptor {
                 log.debug("Finished in {} ms", String.format("%.2f", ctx.millis()));
             } else if (status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN) {
                 log.error("Failed with {}: {}", status.getCode(), status.getDescription(), status.getCause());
+            } else if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+                log.debug("Failed with {}: {}", status.getCode(), status.getDescription());
             } else {
                 log.info("Failed with {}: {}", status.getCode(), status.getDescription());
             }

@@ -15,6 +15,9 @@ public class CriException extends RuntimeException {
         UNAVAILABLE,
         DEADLINE_EXCEEDED,
         RESOURCE_EXHAUSTED,
+        UNAUTHENTICATED,
+        PERMISSION_DENIED,
+        CANCELLED,
         INTERNAL
     }
 

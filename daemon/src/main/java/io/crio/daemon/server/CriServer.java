@@ -7,7 +7,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -44,6 +43,8 @@ public final class CriServer {
     private EventLoopGroup workers;
     private ExecutorService executor;
     private boolean stopped;
+    /** The socket file this server bound (its inode key), so that only that file is ever removed. */
+    private Object boundSocketKey;
 
     public CriServer(Settings settings, List<ServerServiceDefinition> services) {
         this.settings = settings;
@@ -60,7 +61,6 @@ public final class CriServer {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .withChildOption(ChannelOption.SO_KEEPALIVE, false)
                 .executor(executor)
                 .maxInboundMessageSize(settings.maxRecvBytes());
         for (ServerServiceDefinition s : services) {
@@ -70,6 +70,8 @@ public final class CriServer {
         server = builder.build();
         try {
             server.start();
+            boundSocketKey = Files.readAttributes(settings.socket(), java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
             Files.setPosixFilePermissions(settings.socket(), PosixFilePermissions.fromString("rw-rw----"));
         } catch (IOException | RuntimeException e) {
             stop(Duration.ZERO);
@@ -126,8 +128,21 @@ public final class CriServer {
         if (boss != null) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+        removeOwnSocket();
+    }
+
+    private void removeOwnSocket() {
+        if (boundSocketKey == null) {
+            return;
+        }
         try {
-            Files.deleteIfExists(settings.socket());
+            Object key = Files.readAttributes(settings.socket(), java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (boundSocketKey.equals(key)) {
+                Files.deleteIfExists(settings.socket());
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // already gone (the transport removes it on close)
         } catch (IOException e) {
             log.warn("Could not remove socket {}: {}", settings.socket(), e.getMessage());
         }

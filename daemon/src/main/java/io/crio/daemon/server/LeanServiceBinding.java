@@ -26,6 +26,8 @@ import java.util.Locale;
  */
 public final class LeanServiceBinding {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LeanServiceBinding.class);
+
     private LeanServiceBinding() {}
 
     /**
@@ -50,7 +52,20 @@ public final class LeanServiceBinding {
             if (descriptor.getType() != MethodDescriptor.MethodType.UNARY) {
                 throw new IllegalStateException(descriptor.getFullMethodName() + " is not unary; bind it explicitly");
             }
-            ServerCallHandler<Object, Object> handler = ServerCalls.asyncUnaryCall((request, observer) -> {
+            // the request is parsed inside the call, so a malformed one is an INVALID_ARGUMENT that goes
+            // through the interceptor like every other failure
+            MethodDescriptor<byte[], Object> raw = descriptor.toBuilder(BYTES, descriptor.getResponseMarshaller()).build();
+            ServerCallHandler<byte[], Object> handler = ServerCalls.asyncUnaryCall((bytes, observer) -> {
+                Object request;
+                try {
+                    request = descriptor.parseRequest(new ByteArrayInputStream(bytes));
+                } catch (RuntimeException e) {
+                    throw CriException.invalidArgument("malformed " + descriptor.getBareMethodName() + " request: "
+                            + io.grpc.Status.fromThrowable(e).getDescription());
+                }
+                if (log.isDebugEnabled()) {
+                    log.debug("Request: {}", CallInterceptor.body(request));
+                }
                 try {
                     m.invoke(impl, request, observer);
                 } catch (java.lang.reflect.InvocationTargetException e) {
@@ -62,7 +77,7 @@ public final class LeanServiceBinding {
                     throw new IllegalStateException(e);
                 }
             });
-            builder.addMethod(descriptor, handler);
+            builder.addMethod(raw, handler);
         }
         return builder.build();
     }

@@ -37,14 +37,22 @@ public final class SocketPreparer {
         Files.deleteIfExists(socket);
     }
 
-    /** Whether a server accepts connections on the socket. */
-    public static boolean answers(Path socket) {
+    /**
+     * Whether a server listens on the socket. Only a refused connection proves the file stale; any other
+     * failure (no permission, a full backlog) means it cannot be told, which is reported, never guessed.
+     */
+    public static boolean answers(Path socket) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.configureBlocking(false);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
         } catch (ConnectException e) {
             return false;
         } catch (IOException e) {
-            return false;
+            if (String.valueOf(e.getMessage()).contains("temporarily unavailable")) {
+                return true;
+            }
+            throw new IOException("cannot tell whether a server listens on " + socket + ": " + e.getMessage(), e);
         }
     }
 }

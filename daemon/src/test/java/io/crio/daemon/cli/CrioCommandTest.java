@@ -44,11 +44,11 @@ class CrioCommandTest {
         Path conf = tmp.resolve("crio.conf");
         Files.writeString(conf, "[crio.runtime]\npids_limit = 4096\n");
         Run r = run("--config", conf.toString(), "--config-dir", "", "--log-level", "debug",
-                "--cgroup-manager", "cgroupfs", "--cni-plugin-dir", "/p1", "--cni-plugin-dir", "/p2", "config");
+                "--default-runtime", "crun", "--cni-plugin-dir", "/p1", "--cni-plugin-dir", "/p2", "config");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\nlog_level = \"debug\"\n"), r.out());
         assertTrue(r.out().contains("\npids_limit = 4096\n"), r.out());
-        assertTrue(r.out().contains("\ncgroup_manager = \"cgroupfs\"\n"), r.out());
+        assertTrue(r.out().contains("\ndefault_runtime = \"crun\"\n"), r.out());
         assertTrue(r.out().contains("\nplugin_dirs = [\n\t\"/p1\",\n\t\"/p2\",\n]"), r.out());
     }
 

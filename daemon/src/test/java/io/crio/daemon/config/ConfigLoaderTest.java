@@ -96,6 +96,37 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("integer"), e.getMessage());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "[crio]\nroot = 5", "[crio.runtime]\nselinux = \"true\"", "[crio.runtime]\nselinux = 1",
+            "[crio.runtime]\npids_limit = 1.9", "[crio.runtime]\npids_limit = \"100\"",
+            "[crio.runtime]\nhooks_dir = [1, 2]", "[crio.api]\nstream_port = 10010"})
+    void valuesOfTheWrongTypeAreErrors(String text) throws IOException {
+        Files.writeString(mainFile, text + "\n");
+        ConfigException e = assertThrows(ConfigException.class, this::load);
+        assertTrue(e.getMessage().contains(mainFile.toString()), e.getMessage());
+    }
+
+    @Test
+    void durationsMayBeIntegerNanoseconds() throws Exception {
+        Files.writeString(mainFile, "[crio.image]\npull_progress_timeout = 30000000000\n");
+        assertEquals("30000000000", load().config().crio().image().pullProgressTimeout());
+    }
+
+    @Test
+    void unreadableOrNonRegularFilesAreErrors() throws IOException {
+        Files.createDirectories(tmp.resolve("a-dir.conf"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                new ConfigLoader.Request(tmp.resolve("a-dir.conf"), true, null, null, null)));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    @Test
+    void logLevelIsCaseInsensitiveAsInCrio() throws Exception {
+        Files.writeString(mainFile, "[crio.runtime]\nlog_level = \"INFO\"\n");
+        assertEquals("INFO", load().config().crio().runtime().logLevel());
+    }
+
     @Test
     void tomlSyntaxErrorNamesTheFile() throws IOException {
         Files.writeString(mainFile, "[crio.runtime\nlog_level = \n");

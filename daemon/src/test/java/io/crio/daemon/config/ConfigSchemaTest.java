@@ -62,7 +62,9 @@ class ConfigSchemaTest {
                     "pause_image", "pause_image_auth_file", "pause_command", "pinned_images", "signature_policy",
                     "signature_policy_dir", "insecure_registries", "image_volumes", "big_files_temporary_dir",
                     "auto_reload_registries", "pull_progress_timeout", "oci_artifact_mount_support",
-                    "short_name_mode")),
+                    "short_name_mode",
+                    // our own addition: the parallel layer download limit
+                    "max_parallel_downloads")),
             Map.entry(NetworkSection.class, Set.of("cni_default_network", "network_dir", "plugin_dir", "plugin_dirs",
                     "cni_status_grace_period")),
             Map.entry(MetricsSection.class, Set.of("enable_metrics", "metrics_collectors", "metrics_host",

@@ -61,6 +61,20 @@ class TomlRendererTest {
     }
 
     @Test
+    void roundTripHoldsOnAHostWithoutSystemd() throws Exception {
+        ConfigSource host = HostDefaults.detect(tmp.resolve("no-systemd"));
+        Path f = tmp.resolve("explicit.conf");
+        Files.writeString(f, "[crio.runtime]\ncgroup_manager = \"systemd\"\n");
+        CrioConfig loaded = ConfigLoader.load(new ConfigLoader.Request(f, true, null, null, host)).config();
+        CrioConfig base = ConfigLoader.layer(java.util.List.of(host)).config();
+        String text = TomlRenderer.render(loaded, base);
+        assertTrue(text.contains("\ncgroup_manager = \"systemd\"\n"), text);
+        Path back = tmp.resolve("back.conf");
+        Files.writeString(back, text);
+        assertEquals(loaded, ConfigLoader.load(new ConfigLoader.Request(back, true, null, null, host)).config());
+    }
+
+    @Test
     void shippedConfigFileMatchesTheDefaults() throws IOException {
         Path shipped = Path.of("..", "config", "crio.conf");
         assertTrue(Files.exists(shipped), "config/crio.conf is missing; generate it with `crio config --default`");

@@ -1,0 +1,67 @@
+package io.crio.daemon.image;
+
+import io.crio.daemon.config.CrioConfig;
+import io.crio.image.ImageCatalog;
+import io.crio.image.ImagePuller;
+import io.crio.image.RegistriesConfig;
+import io.crio.image.RegistryClient;
+import io.crio.storage.ContainersStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The image store, catalog and puller, opened on first use so that start-up does not pay for them.
+ * Opening the store also removes layers a killed pull left incomplete.
+ */
+public final class ImageBackend {
+
+    private static final Logger log = LoggerFactory.getLogger(ImageBackend.class);
+
+    /** The opened parts. */
+    public record Parts(ContainersStore store, ImageCatalog catalog, ImagePuller puller) {}
+
+    private final CrioConfig config;
+    private final Path registriesFile;
+    private final Path registriesDir;
+    private volatile Parts parts;
+
+    public ImageBackend(CrioConfig config, Path registriesFile, Path registriesDir) {
+        this.config = config;
+        this.registriesFile = registriesFile;
+        this.registriesDir = registriesDir;
+    }
+
+    public Parts get() {
+        Parts p = parts;
+        if (p == null) {
+            synchronized (this) {
+                p = parts;
+                if (p == null) {
+                    p = open();
+                    parts = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    private Parts open() {
+        try {
+            Path root = Path.of(config.crio().root());
+            Path runroot = Path.of(config.crio().runroot());
+            ContainersStore store = ContainersStore.open(root, runroot);
+            RegistriesConfig registries = RegistriesConfig.load(registriesFile, registriesDir);
+            int parallel = config.crio().image().effectiveMaxParallelDownloads();
+            ImagePuller puller = new ImagePuller(RegistryClient.createDefault(), store, registries, parallel, Duration.ofSeconds(10));
+            log.info("Image store opened at {} (runroot {}); search registries: {}", root, runroot,
+                    registries.unqualifiedSearchRegistries());
+            return new Parts(store, new ImageCatalog(store, registries), puller);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the image store: " + e.getMessage(), e);
+        }
+    }
+}
