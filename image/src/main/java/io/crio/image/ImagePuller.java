@@ -319,9 +319,25 @@ public final class ImagePuller {
             VerifyingInputStream uncompressed;
             try (InputStream blob = client.blob(ep, repo, compressedDigest, creds)) {
                 compressed = new VerifyingInputStream(blob, compressedDigest.newDigester(), done);
-                uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff.newDigester(), null);
-                LayerUnpacker.unpack(uncompressed, pending.diffDir());
-                uncompressed.drain();
+                try {
+                    uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff.newDigester(), null);
+                    LayerUnpacker.unpack(uncompressed, pending.diffDir());
+                    uncompressed.drain();
+                } catch (IOException e) {
+                    // corrupt data usually shows first as a decompression or tar error: report the digest
+                    // mismatch that caused it when there is one
+                    try {
+                        compressed.drain();
+                    } catch (IOException ignored) {
+                        throw e;
+                    }
+                    Digest got = compressed.digest(compressedDigest.algorithm());
+                    if (!got.equals(compressedDigest)) {
+                        throw ImageException.invalid("layer " + compressedDigest + " does not match its digest (got "
+                                + got + ")");
+                    }
+                    throw e;
+                }
                 compressed.drain();
             }
             Digest gotCompressed = compressed.digest(compressedDigest.algorithm());
