@@ -87,6 +87,7 @@ class DaemonIT {
         assertEquals("cri-o", v.getRuntimeName());
         assertEquals("v1", v.getRuntimeApiVersion());
         assertFalse(v.getRuntimeVersion().isEmpty());
+        assertFalse(crio.log().contains("SO_KEEPALIVE"), "per-connection noise in the log:\n" + crio.log());
     }
 
     @Test

@@ -167,7 +167,7 @@ public final class ImagePuller {
         bigData.put(configDigest.toString(), configBytes);
         Instant created = parseCreated(config.created());
         ImageRecord record = store.putImage(imageId, top, names, List.of(manifestDigest.toString()), bigData, created);
-        log.info("Pulled image {} as {} (manifest {})", name, record.id(), manifestDigest);
+        log.debug("Stored image {} as {} (manifest {})", name, record.id(), manifestDigest);
         return new PulledImage(record.id(), name, manifestDigest);
     }
 

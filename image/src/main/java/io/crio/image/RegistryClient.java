@@ -301,8 +301,15 @@ public final class RegistryClient {
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            String part = m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+            if (!sb.toString().contains(part)) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(part);
+            }
+        }
+        return sb.toString();
     }
 
     /** For tests: the schemes settled per registry. */

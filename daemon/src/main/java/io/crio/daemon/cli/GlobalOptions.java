@@ -191,6 +191,10 @@ public final class GlobalOptions {
         if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty() || parts.length > 4) {
             throw new IllegalArgumentException("--runtimes takes NAME:PATH[:ROOT[:TYPE]], got \"" + spec + "\"");
         }
+        if (!parts[0].matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw new IllegalArgumentException("--runtimes: handler name \"" + parts[0]
+                    + "\" must be a DNS label (lowercase letters, digits and '-')");
+        }
         String base = "crio.runtime.runtimes." + parts[0];
         ObjectNode handler = t.objectNode();
         handler.put("runtime_path", parts[1]);

@@ -38,6 +38,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.addAppender(appender);
         ctx.getLogger("io.netty").setLevel(Level.INFO);
         ctx.getLogger("io.grpc").setLevel(Level.INFO);
+        // gRPC asks for SO_KEEPALIVE on every accepted connection, which unix sockets do not have: Netty's
+        // warning about it on each connection is noise
+        ctx.getLogger("io.netty.bootstrap").setLevel(Level.ERROR);
         // gRPC logs through java.util.logging: route it here so it has the same format and levels
         ch.qos.logback.classic.jul.LevelChangePropagator propagator = new ch.qos.logback.classic.jul.LevelChangePropagator();
         propagator.setContext(ctx);

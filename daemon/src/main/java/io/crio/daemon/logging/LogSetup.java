@@ -44,6 +44,7 @@ public final class LogSetup {
             Logger logger = ctx.getLogger(lib);
             logger.setLevel(libs);
         }
+        ctx.getLogger("io.netty.bootstrap").setLevel(l == Level.TRACE ? Level.DEBUG : Level.ERROR);
         debug = !l.isGreaterOrEqual(Level.INFO);
         try {
             filter = logFilter == null || logFilter.isEmpty() ? null : Pattern.compile(logFilter);
