@@ -3,7 +3,6 @@ package io.crio.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -41,21 +40,40 @@ public final class RegistryClient {
     private record Token(String value, Instant expires) {}
 
     private final HttpClient http;
+    private final RegistryTls tls;
+    private final Map<String, HttpClient> tlsClients = new ConcurrentHashMap<>();
     private final Duration timeout;
     private final Map<TokenKey, Token> tokens = new ConcurrentHashMap<>();
     private final Map<String, String> schemes = new ConcurrentHashMap<>();
 
-    public RegistryClient(HttpClient http, Duration timeout) {
-        this.http = http;
+    public RegistryClient(RegistryTls tls, Duration timeout) {
+        this.tls = tls;
+        this.http = builder().build();
         this.timeout = timeout;
     }
 
-    public static RegistryClient createDefault() {
-        return new RegistryClient(HttpClient.newBuilder()
+    private static HttpClient.Builder builder() {
+        return HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(15))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build(), Duration.ofMinutes(10));
+                .version(HttpClient.Version.HTTP_1_1);
+    }
+
+    public static RegistryClient createDefault() {
+        return new RegistryClient(RegistryTls.system(), Duration.ofMinutes(10));
+    }
+
+    /** The HTTP client for an endpoint: its TLS trust depends on the host's certificates and insecure flag. */
+    private HttpClient clientFor(RegistryEndpoint ep) throws IOException {
+        if (!ep.insecure() && !tls.hasHostCertificates(ep.host())) {
+            return http;
+        }
+        HttpClient c = tlsClients.get(ep.host() + "|" + ep.insecure());
+        if (c == null) {
+            c = builder().sslContext(tls.context(ep.host(), ep.insecure())).build();
+            tlsClients.put(ep.host() + "|" + ep.insecure(), c);
+        }
+        return c;
     }
 
     public FetchedManifest manifest(RegistryEndpoint ep, String repository, String reference, Credentials creds)
@@ -105,21 +123,20 @@ public final class RegistryClient {
 
     private HttpResponse<InputStream> sendOnce(RegistryEndpoint ep, String repository, String path, Credentials creds,
                                                String accept) throws ImageException {
-        // loopback registries are plain HTTP as a rule (docker does the same); others try TLS first
-        String scheme = schemes.getOrDefault(ep.host(), RegistryEndpoint.isLoopback(ep.host()) ? "http" : "https");
+        // loopback registries are plain HTTP as a rule (docker does the same) unless they have certificates
+        // configured; others try TLS first
+        String scheme = schemes.getOrDefault(ep.host(),
+                RegistryEndpoint.isLoopback(ep.host()) && !tls.hasHostCertificates(ep.host()) ? "http" : "https");
         String authorization = cachedAuthorization(ep, repository, creds);
         HttpResponse<InputStream> r;
         try {
-            r = get(URI.create(scheme + "://" + ep.apiHost() + path), accept, authorization);
-        } catch (ConnectException | SSLException e) {
-            if (!scheme.equals("https") || !ep.allowsPlainHttp()) {
-                throw new ImageException(ImageException.Kind.TRANSIENT, "cannot reach registry " + ep.host() + ": " + describe(e), e);
-            }
-            schemes.put(ep.host(), "http");
-            return sendOnce(ep, repository, path, creds, accept);
+            r = get(ep, URI.create(scheme + "://" + ep.apiHost() + path), accept, authorization);
         } catch (IOException e) {
-            if (scheme.equals("https") && ep.allowsPlainHttp() && describe(e).contains("HTTP/1.1 header parser")) {
-                schemes.put(ep.host(), "http");
+            // a registry that may speak either protocol and answered in the other one: switch once, remember
+            boolean protocolMismatch = e instanceof SSLException || describe(e).contains("status line")
+                    || describe(e).contains("header parser");
+            if (ep.allowsPlainHttp() && protocolMismatch && !schemes.containsKey(ep.host())) {
+                schemes.put(ep.host(), scheme.equals("https") ? "http" : "https");
                 return sendOnce(ep, repository, path, creds, accept);
             }
             throw new ImageException(ImageException.Kind.TRANSIENT, "cannot reach registry " + ep.host() + ": " + describe(e), e);
@@ -129,7 +146,7 @@ public final class RegistryClient {
             close(r);
             String auth = authorize(ep, repository, creds, challenge);
             try {
-                r = get(URI.create(scheme + "://" + ep.apiHost() + path), accept, auth);
+                r = get(ep, URI.create(scheme + "://" + ep.apiHost() + path), accept, auth);
             } catch (IOException e) {
                 throw new ImageException(ImageException.Kind.TRANSIENT, "cannot reach registry " + ep.host() + ": " + describe(e), e);
             }
@@ -139,10 +156,11 @@ public final class RegistryClient {
                         + creds + " for " + repository + " (HTTP " + r.statusCode() + ")");
             }
         }
-        return check(ep, repository, path, followRedirects(r, accept));
+        return check(ep, repository, path, followRedirects(ep, r, accept));
     }
 
-    private HttpResponse<InputStream> followRedirects(HttpResponse<InputStream> r, String accept) throws ImageException {
+    private HttpResponse<InputStream> followRedirects(RegistryEndpoint ep, HttpResponse<InputStream> r, String accept)
+            throws ImageException {
         for (int i = 0; i < MAX_REDIRECTS && r.statusCode() / 100 == 3; i++) {
             Optional<String> location = r.headers().firstValue("Location");
             close(r);
@@ -151,7 +169,7 @@ public final class RegistryClient {
             }
             URI target = r.uri().resolve(location.get());
             try {
-                r = get(target, accept, null);
+                r = get(ep, target, accept, null);
             } catch (IOException e) {
                 throw new ImageException(ImageException.Kind.TRANSIENT, "following redirect to " + target.getHost() + ": " + describe(e), e);
             }
@@ -191,14 +209,15 @@ public final class RegistryClient {
         }
     }
 
-    private HttpResponse<InputStream> get(URI uri, String accept, String authorization) throws IOException {
+    private HttpResponse<InputStream> get(RegistryEndpoint ep, URI uri, String accept, String authorization)
+            throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).GET().header("Accept", accept)
                 .header("User-Agent", "cri-o/java");
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return clientFor(ep).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -258,7 +277,9 @@ public final class RegistryClient {
         }
         HttpResponse<byte[]> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest tokenRequest = b.build();
+            r = clientFor(new RegistryEndpoint(tokenRequest.uri().getAuthority(), ep.insecure()))
+                    .send(tokenRequest, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new ImageException(ImageException.Kind.TRANSIENT, "cannot reach token service " + challenge.realm() + ": " + describe(e), e);
         } catch (InterruptedException e) {
