@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +120,28 @@ class ImageResilienceIT {
                  CriClient client = new CriClient(crio.socket())) {
                 assertEquals(img.imageId(), pull(client, img.reference(locked.url()), null));
             }
+        }
+    }
+
+    @Test
+    void aStalledPullIsCancelledAfterPullProgressTimeoutAndLeavesNothing() throws Exception {
+        PushedImage multi = FixtureImages.multiLayer(RegistryPusher.of(origin), "team/stalled", "1");
+        Path d = Files.createDirectories(dir.resolve("stalled"));
+        Files.writeString(d.resolve("crio.conf"), "[crio.image]\npull_progress_timeout = \"2s\"\n");
+        try (SlowProxy frozen = new SlowProxy(origin.url(), 4096, 60_000);
+             CrioProcess crio = daemon(d, ""); CriClient client = new CriClient(crio.socket())) {
+            long t0 = System.nanoTime();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> pull(client, frozen.url() + "/team/stalled:1", null));
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+            assertEquals(Status.Code.CANCELLED, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().contains("no progress"), e.getStatus().getDescription());
+            assertTrue(seconds < 30, "took " + seconds + " s");
+            assertTrue(crio.log().contains("Pulling " + frozen.url() + "/team/stalled:1: "), "no progress line:\n" + crio.log());
+            try (Stream<Path> s = Files.list(d.resolve("root/overlay"))) {
+                assertEquals(List.of("l"), s.map(p -> p.getFileName().toString()).toList());
+            }
+            assertEquals(multi.imageId(), pull(client, multi.reference(origin.url()), null));
         }
     }
 

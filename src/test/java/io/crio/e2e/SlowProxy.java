@@ -57,12 +57,14 @@ final class SlowProxy implements AutoCloseable {
             try (InputStream in = r.body(); OutputStream out = ex.getResponseBody()) {
                 byte[] buf = new byte[blob ? bytesPerTick : 65536];
                 int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                    if (blob) {
+                boolean first = true;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                    if (blob && !first) {
                         Thread.sleep(tickMillis);
                     }
+                    first = false;
+                    out.write(buf, 0, n);
+                    out.flush();
                 }
             }
         } catch (InterruptedException e) {

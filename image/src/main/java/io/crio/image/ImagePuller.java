@@ -38,16 +38,18 @@ public final class ImagePuller {
     private final RegistriesConfig registries;
     private final Semaphore layerSlots;
     private final Duration progressInterval;
+    private final Duration stallTimeout;
     private final Map<String, CompletableFuture<PulledImage>> pullsInFlight = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<LayerInfo>> layersInFlight = new ConcurrentHashMap<>();
 
     public ImagePuller(RegistryClient client, ContainersStore store, RegistriesConfig registries, int parallelLayers,
-                       Duration progressInterval) {
+                       Duration progressInterval, Duration stallTimeout) {
         this.client = client;
         this.store = store;
         this.registries = registries;
         this.layerSlots = new Semaphore(Math.max(1, parallelLayers));
         this.progressInterval = progressInterval;
+        this.stallTimeout = stallTimeout;
     }
 
     /** Pulls {@code request.image()}; a pull of the same reference already running is joined. */
@@ -215,13 +217,12 @@ public final class ImagePuller {
             ids.add(parent);
         }
         long total = layers.stream().mapToLong(Descriptor::size).sum();
-        AtomicLong done = new AtomicLong();
-        Instant start = Instant.now();
-        Thread progress = Thread.ofVirtual().name("pull-progress").start(() -> reportProgress(name, done, total, start));
+        PullWatch watch = new PullWatch(name, total, progressInterval, stallTimeout);
+        AtomicLong done = watch.done();
         try {
             List<Future<LayerInfo>> futures = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
-                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, done));
+                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, watch));
             }
             ImageException first = null;
             IOException firstIo = null;
@@ -241,6 +242,10 @@ public final class ImagePuller {
                     }
                 }
             }
+            if (watch.stalled()) {
+                throw new ImageException(ImageException.Kind.CANCELLED, "pull of " + name + " made no progress for "
+                        + stallTimeout.toSeconds() + " s (pull_progress_timeout) and was cancelled");
+            }
             if (first != null) {
                 throw first;
             }
@@ -248,25 +253,12 @@ public final class ImagePuller {
                 throw firstIo;
             }
         } finally {
-            progress.interrupt();
+            watch.close();
         }
-        double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+        double secs = Math.max(0.001, watch.elapsed().toMillis() / 1000.0);
         log.info("Layers of {} ready: {} bytes fetched in {} s ({} MB/s)", name, done.get(), String.format("%.2f", secs),
                 String.format("%.1f", done.get() / secs / 1e6));
         return ids.get(ids.size() - 1);
-    }
-
-    private void reportProgress(ImageReference name, AtomicLong done, long total, Instant start) {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                Thread.sleep(progressInterval.toMillis());
-                double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                log.info("Pulling {}: {} of {} bytes ({} MB/s)", name, done.get(), total,
-                        String.format("%.1f", done.get() / secs / 1e6));
-            }
-        } catch (InterruptedException e) {
-            // the pull finished
-        }
     }
 
     /**
@@ -276,9 +268,9 @@ public final class ImagePuller {
      * incomplete one.
      */
     private Future<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
-                                    String diffId, Credentials creds, AtomicLong done) throws IOException {
+                                    String diffId, Credentials creds, PullWatch watch) throws IOException {
         if (store.layer(id).isPresent()) {
-            done.addAndGet(d.size());
+            watch.done().addAndGet(d.size());
             return CompletableFuture.completedFuture(store.layer(id).get());
         }
         CompletableFuture<LayerInfo> mine = new CompletableFuture<>();
@@ -296,7 +288,7 @@ public final class ImagePuller {
         }
         Thread.ofVirtual().name("pull-layer-" + id.substring(0, 12)).start(() -> {
             try (pending) {
-                mine.complete(fetchLayer(pending, parentId, ep, repo, d, diffId, creds, done));
+                mine.complete(fetchLayer(pending, parentId, ep, repo, d, diffId, creds, watch));
             } catch (Throwable t) {
                 mine.completeExceptionally(t);
             } finally {
@@ -307,7 +299,7 @@ public final class ImagePuller {
     }
 
     private LayerInfo fetchLayer(PendingLayer pending, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
-                                 String diffId, Credentials creds, AtomicLong done)
+                                 String diffId, Credentials creds, PullWatch watch)
             throws ImageException, IOException, InterruptedException {
         Digest compressedDigest = d.parsedDigest();
         Digest expectedDiff = Digest.parse(diffId);
@@ -317,8 +309,14 @@ public final class ImagePuller {
         try {
             VerifyingInputStream compressed;
             VerifyingInputStream uncompressed;
-            try (InputStream blob = client.blob(ep, repo, compressedDigest, creds)) {
-                compressed = new VerifyingInputStream(blob, compressedDigest.newDigester(), done);
+            InputStream tracked = watch.track(client.blob(ep, repo, compressedDigest, creds));
+            if (watch.stalled()) {
+                watch.untrack(tracked);
+                tracked.close();
+                throw new ImageException(ImageException.Kind.CANCELLED, "pull cancelled: no progress");
+            }
+            try (InputStream blob = tracked) {
+                compressed = new VerifyingInputStream(blob, compressedDigest.newDigester(), watch.done());
                 try {
                     uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff.newDigester(), null);
                     LayerUnpacker.unpack(uncompressed, pending.diffDir());
@@ -339,6 +337,8 @@ public final class ImagePuller {
                     throw e;
                 }
                 compressed.drain();
+            } finally {
+                watch.untrack(tracked);
             }
             Digest gotCompressed = compressed.digest(compressedDigest.algorithm());
             if (!gotCompressed.equals(compressedDigest)) {

@@ -6,7 +6,7 @@ package io.crio.daemon.config;
  * unit ({@code ns}, {@code us}/{@code µs}, {@code ms}, {@code s}, {@code m}, {@code h}), such as
  * {@code "300ms"}, {@code "1m30s"} or {@code "1.5h"}; a bare {@code "0"} is also accepted.
  */
-final class Durations {
+public final class Durations {
 
     private Durations() {}
 
@@ -33,7 +33,7 @@ final class Durations {
      *
      * @throws IllegalArgumentException when the text is neither
      */
-    static long tomlDurationNanos(String text) {
+    public static long tomlDurationNanos(String text) {
         if (isInteger(text)) {
             return Long.parseLong(text);
         }

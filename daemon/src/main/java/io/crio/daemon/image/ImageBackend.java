@@ -1,6 +1,7 @@
 package io.crio.daemon.image;
 
 import io.crio.daemon.config.CrioConfig;
+import io.crio.daemon.config.Durations;
 import io.crio.image.ImageCatalog;
 import io.crio.image.ImagePuller;
 import io.crio.image.RegistriesConfig;
@@ -56,7 +57,11 @@ public final class ImageBackend {
             ContainersStore store = ContainersStore.open(root, runroot);
             RegistriesConfig registries = RegistriesConfig.load(registriesFile, registriesDir);
             int parallel = config.crio().image().effectiveMaxParallelDownloads();
-            ImagePuller puller = new ImagePuller(RegistryClient.createDefault(), store, registries, parallel, Duration.ofSeconds(10));
+            long stallNanos = Durations.tomlDurationNanos(config.crio().image().pullProgressTimeout());
+            Duration stall = Duration.ofNanos(Math.max(0, stallNanos));
+            // progress is reported every tenth of the timeout, as in CRI-O, and every 10 s without one
+            Duration interval = stall.isZero() ? Duration.ofSeconds(10) : stall.dividedBy(10);
+            ImagePuller puller = new ImagePuller(RegistryClient.createDefault(), store, registries, parallel, interval, stall);
             log.info("Image store opened at {} (runroot {}); search registries: {}", root, runroot,
                     registries.unqualifiedSearchRegistries());
             return new Parts(store, new ImageCatalog(store, registries), puller);
