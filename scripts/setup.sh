@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-PACKAGES=(runc crun conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static
+PACKAGES=(runc crun conmon containernetworking-plugins iptables iproute2 libssl3 docker-registry busybox-static
           podman skopeo maven)
 missing=()
 for p in "${PACKAGES[@]}"; do

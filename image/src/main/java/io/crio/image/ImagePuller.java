@@ -305,10 +305,10 @@ public final class ImagePuller {
         Digest expectedDiff = Digest.parse(diffId);
         long diffSize;
         long compressedSize;
+        VerifyingInputStream compressed = null;
+        VerifyingInputStream uncompressed = null;
         layerSlots.acquire();
         try {
-            VerifyingInputStream compressed;
-            VerifyingInputStream uncompressed;
             InputStream tracked = watch.track(client.blob(ep, repo, compressedDigest, creds));
             if (watch.stalled()) {
                 watch.untrack(tracked);
@@ -316,9 +316,9 @@ public final class ImagePuller {
                 throw new ImageException(ImageException.Kind.CANCELLED, "pull cancelled: no progress");
             }
             try (InputStream blob = tracked) {
-                compressed = new VerifyingInputStream(blob, compressedDigest.newDigester(), watch.done());
+                compressed = new VerifyingInputStream(blob, compressedDigest, watch.done());
                 try {
-                    uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff.newDigester(), null);
+                    uncompressed = new VerifyingInputStream(Decompression.decompress(compressed), expectedDiff, null);
                     LayerUnpacker.unpack(uncompressed, pending.diffDir());
                     uncompressed.drain();
                 } catch (IOException e) {
@@ -329,7 +329,7 @@ public final class ImagePuller {
                     } catch (IOException ignored) {
                         throw e;
                     }
-                    Digest got = compressed.digest(compressedDigest.algorithm());
+                    Digest got = compressed.digest();
                     if (!got.equals(compressedDigest)) {
                         throw ImageException.invalid("layer " + compressedDigest + " does not match its digest (got "
                                 + got + ")");
@@ -340,7 +340,7 @@ public final class ImagePuller {
             } finally {
                 watch.untrack(tracked);
             }
-            Digest gotCompressed = compressed.digest(compressedDigest.algorithm());
+            Digest gotCompressed = compressed.digest();
             if (!gotCompressed.equals(compressedDigest)) {
                 throw ImageException.invalid("layer " + compressedDigest + " does not match its digest (got " + gotCompressed + ")");
             }
@@ -348,7 +348,7 @@ public final class ImagePuller {
                 throw ImageException.invalid("layer " + compressedDigest + " has " + compressed.count()
                         + " bytes, the manifest says " + d.size());
             }
-            Digest gotDiff = uncompressed.digest(expectedDiff.algorithm());
+            Digest gotDiff = uncompressed.digest();
             if (!gotDiff.equals(expectedDiff)) {
                 throw ImageException.invalid("layer " + compressedDigest + " unpacks to " + gotDiff
                         + ", but the image config says " + expectedDiff);
@@ -359,6 +359,12 @@ public final class ImagePuller {
             throw ImageException.invalid("layer " + compressedDigest + " is unsafe: " + e.getMessage());
         } finally {
             layerSlots.release();
+            if (compressed != null) {
+                compressed.release();
+            }
+            if (uncompressed != null) {
+                uncompressed.release();
+            }
         }
         awaitParent(parentId);
         LayerInfo parent = parentId == null ? null : store.layer(parentId).orElse(null);

@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import io.crio.sys.Sha256;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,21 +14,34 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class VerifyingInputStream extends FilterInputStream {
 
-    private final MessageDigest digester;
+    private final String algorithm;
+    private final Sha256 sha256;
+    private final MessageDigest other;
     private final AtomicLong progress;
     private long count;
 
-    VerifyingInputStream(InputStream in, MessageDigest digester, AtomicLong progress) {
+    /** Hashes with {@code algorithm} of {@code expected}: sha256 natively (libcrypto) when possible. */
+    VerifyingInputStream(InputStream in, Digest expected, AtomicLong progress) {
         super(in);
-        this.digester = digester;
+        this.algorithm = expected.algorithm();
+        this.sha256 = algorithm.equals("sha256") ? Sha256.create() : null;
+        this.other = sha256 == null ? expected.newDigester() : null;
         this.progress = progress;
+    }
+
+    private void hash(byte[] buf, int off, int len) {
+        if (sha256 != null) {
+            sha256.update(buf, off, len);
+        } else {
+            other.update(buf, off, len);
+        }
     }
 
     @Override
     public int read() throws IOException {
         int b = super.read();
         if (b >= 0) {
-            digester.update((byte) b);
+            hash(new byte[] {(byte) b}, 0, 1);
             count++;
             if (progress != null) {
                 progress.incrementAndGet();
@@ -40,7 +54,7 @@ final class VerifyingInputStream extends FilterInputStream {
     public int read(byte[] buf, int off, int len) throws IOException {
         int n = super.read(buf, off, len);
         if (n > 0) {
-            digester.update(buf, off, n);
+            hash(buf, off, n);
             count += n;
             if (progress != null) {
                 progress.addAndGet(n);
@@ -80,7 +94,24 @@ final class VerifyingInputStream extends FilterInputStream {
         return count;
     }
 
-    Digest digest(String algorithm) {
-        return new Digest(algorithm, HexFormat.of().formatHex(digester.digest()));
+    /** The digest of what was read; call once, after the stream is consumed. */
+    Digest digest() {
+        return new Digest(algorithm, HexFormat.of().formatHex(sha256 != null ? sha256.digest() : other.digest()));
+    }
+
+    /** Frees the native hash state (idempotent; {@link #digest} frees it too). */
+    void release() {
+        if (sha256 != null) {
+            sha256.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            super.close();
+        } finally {
+            release();
+        }
     }
 }
