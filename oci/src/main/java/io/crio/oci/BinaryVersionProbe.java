@@ -60,11 +60,21 @@ public final class BinaryVersionProbe {
             return new Result(false, binary + " --version could not be started: " + e.getMessage());
         }
         try (InputStream out = p.getInputStream()) {
+            // read (bounded) while it runs, so a chatty binary cannot block on a full pipe; then drain
+            java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    byte[] head = out.readNBytes(4096);
+                    out.transferTo(java.io.OutputStream.nullOutputStream());
+                    return head;
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            }, Thread::startVirtualThread);
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return new Result(false, binary + " --version did not answer within " + timeout.toMillis() + " ms");
             }
-            String text = new String(out.readNBytes(4096), StandardCharsets.UTF_8).strip();
+            String text = new String(output.join(), StandardCharsets.UTF_8).strip();
             String first = text.lines().findFirst().orElse("");
             if (p.exitValue() != 0) {
                 return new Result(false, binary + " --version exited with " + p.exitValue() + ": " + first);

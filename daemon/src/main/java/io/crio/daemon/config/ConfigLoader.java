@@ -38,12 +38,7 @@ public final class ConfigLoader {
      *     ones before any file
      */
     public record Request(Path configFile, boolean configFileRequired, Path configDir, ObjectNode flags,
-                          ConfigSource hostDefaults) {
-
-        public static Request defaultsOnly() {
-            return new Request(null, false, null, ConfigMapper.TREES.createObjectNode(), null);
-        }
-    }
+                          ConfigSource hostDefaults) {}
 
     private ConfigLoader() {}
 

@@ -40,8 +40,4 @@ public final class RuntimeHealth {
         return Condition.ready(Condition.RUNTIME_READY);
     }
 
-    /** The binary a handler resolves to, if any. */
-    public Optional<Path> binary(String handlerName, RuntimeHandler handler) {
-        return handler == null ? Optional.empty() : lookup.find(handler.runtimePath(), handlerName);
-    }
 }
