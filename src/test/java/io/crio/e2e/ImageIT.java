@@ -76,7 +76,8 @@ class ImageIT {
         FixtureImages.singleLayer(RegistryPusher.of(locked), "private/busybox", "1");
         Path conf = dir.resolve("registries.conf");
         Files.writeString(conf, "unqualified-search-registries = [\"" + registry.url() + "\"]\n");
-        crio = CrioProcess.start(dir, Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString())).awaitReady(START);
+        crio = CrioProcess.start(dir, Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString()),
+                "--pause-image", single.reference(registry.url())).awaitReady(START);
         client = new CriClient(crio.socket());
     }
 
@@ -167,6 +168,13 @@ class ImageIT {
         Image img = status(ref, false).getImage();
         assertEquals(1000, img.getUid().getValue());
         assertEquals("", img.getUsername());
+        assertFalse(img.getPinned());
+    }
+
+    @Test
+    void thePauseImageIsPinned() {
+        String ref = pull(single.reference(registry.url()));
+        assertTrue(status(ref, false).getImage().getPinned());
     }
 
     @Test
