@@ -146,6 +146,29 @@ class ImageResilienceIT {
     }
 
     @Test
+    void aPullWhoseClientGivesUpIsCancelledAndCleanedUp() throws Exception {
+        FixtureImages.multiLayer(RegistryPusher.of(origin), "team/abandoned", "1");
+        Path d = dir.resolve("abandoned");
+        try (SlowProxy slow = new SlowProxy(origin.url(), 8192, 200);
+             CrioProcess crio = daemon(d, ""); CriClient client = new CriClient(crio.socket())) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.images()
+                    .withDeadlineAfter(2, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
+                            .setImage(ImageSpec.newBuilder().setImage(slow.url() + "/team/abandoned:1")).build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            assertTrue(crio.awaitLog("every client cancelled it", Duration.ofSeconds(20)), crio.log());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<String> left;
+            do {
+                Thread.sleep(100);
+                try (Stream<Path> s = Files.list(d.resolve("root/overlay"))) {
+                    left = s.map(p -> p.getFileName().toString()).toList();
+                }
+            } while (!left.equals(List.of("l")) && System.nanoTime() < deadline);
+            assertEquals(List.of("l"), left, "layers left by the cancelled pull");
+        }
+    }
+
+    @Test
     void daemonKilledMidPullLeavesAStoreThatLoadsAndPullsAgain() throws Exception {
         PushedImage multi = FixtureImages.multiLayer(RegistryPusher.of(origin), "team/multi", "1");
         Path d = dir.resolve("killed");

@@ -39,7 +39,39 @@ public final class ImagePuller {
     private final Semaphore layerSlots;
     private final Duration progressInterval;
     private final Duration stallTimeout;
-    private final Map<String, CompletableFuture<PulledImage>> pullsInFlight = new ConcurrentHashMap<>();
+    private final Map<String, InFlight> pullsInFlight = new ConcurrentHashMap<>();
+
+    /**
+     * A pull in progress: its result, how many clients wait for it, and its watch once layers are being
+     * fetched. When every client has gone, the pull is cancelled.
+     */
+    private static final class InFlight {
+        final CompletableFuture<PulledImage> result = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger(1);
+        final java.util.concurrent.atomic.AtomicReference<PullWatch> watch = new java.util.concurrent.atomic.AtomicReference<>();
+        volatile boolean abandoned;
+
+        boolean join() {
+            int n;
+            do {
+                n = waiters.get();
+                if (n == 0) {
+                    return false;
+                }
+            } while (!waiters.compareAndSet(n, n + 1));
+            return true;
+        }
+
+        void leave() {
+            if (waiters.decrementAndGet() == 0) {
+                abandoned = true;
+                PullWatch w = watch.get();
+                if (w != null) {
+                    w.cancel("every client cancelled it");
+                }
+            }
+        }
+    }
     private final Map<String, CompletableFuture<LayerInfo>> layersInFlight = new ConcurrentHashMap<>();
 
     public ImagePuller(RegistryClient client, ContainersStore store, RegistriesConfig registries, int parallelLayers,
@@ -54,6 +86,16 @@ public final class ImagePuller {
 
     /** Pulls {@code request.image()}; a pull of the same reference already running is joined. */
     public PulledImage pull(PullRequest request) throws ImageException, IOException {
+        return pull(request, hook -> { });
+    }
+
+    /**
+     * Like {@link #pull(PullRequest)}; {@code onClientGone} receives the action to run when this client
+     * stops waiting (e.g. its call was cancelled). A pull no client waits for any more is cancelled and
+     * cleaned up.
+     */
+    public PulledImage pull(PullRequest request, java.util.function.Consumer<Runnable> onClientGone)
+            throws ImageException, IOException {
         ImageReference.Parsed parsed;
         try {
             parsed = ImageReference.parseDetailed(request.image());
@@ -61,18 +103,23 @@ public final class ImagePuller {
             throw new ImageException(ImageException.Kind.INVALID_REFERENCE, e.getMessage());
         }
         String key = parsed.reference() + "|" + request.platform() + "|" + request.credentials().hashCode();
-        CompletableFuture<PulledImage> mine = new CompletableFuture<>();
-        CompletableFuture<PulledImage> running = pullsInFlight.putIfAbsent(key, mine);
-        if (running != null) {
+        InFlight mine = new InFlight();
+        InFlight running = pullsInFlight.putIfAbsent(key, mine);
+        if (running != null && running.join()) {
             log.info("Joining the pull of {} already in progress", parsed.reference());
-            return await(running);
+            onClientGone.accept(running::leave);
+            return await(running.result);
         }
+        if (running != null) {
+            pullsInFlight.replace(key, running, mine);
+        }
+        onClientGone.accept(mine::leave);
         try {
-            PulledImage result = pullCandidates(parsed, request);
-            mine.complete(result);
+            PulledImage result = pullCandidates(parsed, request, mine);
+            mine.result.complete(result);
             return result;
         } catch (ImageException | IOException | RuntimeException e) {
-            mine.completeExceptionally(e);
+            mine.result.completeExceptionally(e);
             throw e;
         } finally {
             pullsInFlight.remove(key, mine);
@@ -96,15 +143,19 @@ public final class ImagePuller {
         }
     }
 
-    private PulledImage pullCandidates(ImageReference.Parsed parsed, PullRequest request) throws ImageException, IOException {
+    private PulledImage pullCandidates(ImageReference.Parsed parsed, PullRequest request, InFlight flight)
+            throws ImageException, IOException {
         List<ImageReference> names = parsed.qualified() ? List.of(parsed.reference())
                 : registries.expandShortName(parsed.reference());
         List<String> failures = new ArrayList<>();
         ImageException lastError = null;
         for (ImageReference name : names) {
             for (RegistriesConfig.Candidate c : registries.candidates(name)) {
+                if (flight.abandoned) {
+                    throw new ImageException(ImageException.Kind.CANCELLED, "pull of " + name + " cancelled: every client cancelled it");
+                }
                 try {
-                    return pullFrom(name, c, request);
+                    return pullFrom(name, c, request, flight);
                 } catch (ImageException e) {
                     if (e.kind() == ImageException.Kind.INVALID_CONTENT || e.kind() == ImageException.Kind.UNSUPPORTED
                             || e.kind() == ImageException.Kind.NO_MATCHING_PLATFORM || e.kind() == ImageException.Kind.CANCELLED) {
@@ -123,7 +174,7 @@ public final class ImagePuller {
                 "pulling " + parsed.reference() + " failed: " + String.join("; ", failures));
     }
 
-    private PulledImage pullFrom(ImageReference name, RegistriesConfig.Candidate c, PullRequest request)
+    private PulledImage pullFrom(ImageReference name, RegistriesConfig.Candidate c, PullRequest request, InFlight flight)
             throws ImageException, IOException {
         RegistryEndpoint ep = c.endpoint();
         String repo = c.reference().repository();
@@ -156,7 +207,7 @@ public final class ImagePuller {
                     + diffIds.size() + " diff IDs");
         }
         String imageId = configDigest.hex();
-        String top = pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials());
+        String top = pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials(), flight);
 
         // the tag, and the repository@digest name, which keeps the image's digest listed even when the tag
         // later moves to another image
@@ -209,7 +260,7 @@ public final class ImagePuller {
 
     /** Makes sure every layer is in the store; returns the top layer's ID. */
     private String pullLayers(ImageReference name, RegistryEndpoint ep, String repo, List<Descriptor> layers,
-                              List<String> diffIds, Credentials creds) throws ImageException, IOException {
+                              List<String> diffIds, Credentials creds, InFlight flight) throws ImageException, IOException {
         List<String> ids = new ArrayList<>();
         String parent = null;
         for (String diffId : diffIds) {
@@ -218,6 +269,10 @@ public final class ImagePuller {
         }
         long total = layers.stream().mapToLong(Descriptor::size).sum();
         PullWatch watch = new PullWatch(name, total, progressInterval, stallTimeout);
+        flight.watch.set(watch);
+        if (flight.abandoned) {
+            watch.cancel("every client cancelled it");
+        }
         AtomicLong done = watch.done();
         try {
             List<Future<LayerInfo>> futures = new ArrayList<>();
@@ -242,9 +297,9 @@ public final class ImagePuller {
                     }
                 }
             }
-            if (watch.stalled()) {
-                throw new ImageException(ImageException.Kind.CANCELLED, "pull of " + name + " made no progress for "
-                        + stallTimeout.toSeconds() + " s (pull_progress_timeout) and was cancelled");
+            if (watch.cancelled()) {
+                throw new ImageException(ImageException.Kind.CANCELLED, "pull of " + name + " was cancelled: "
+                        + watch.cancelReason());
             }
             if (first != null) {
                 throw first;
@@ -310,10 +365,10 @@ public final class ImagePuller {
         layerSlots.acquire();
         try {
             InputStream tracked = watch.track(client.blob(ep, repo, compressedDigest, creds));
-            if (watch.stalled()) {
+            if (watch.cancelled()) {
                 watch.untrack(tracked);
                 tracked.close();
-                throw new ImageException(ImageException.Kind.CANCELLED, "pull cancelled: no progress");
+                throw new ImageException(ImageException.Kind.CANCELLED, "pull cancelled: " + watch.cancelReason());
             }
             try (InputStream blob = tracked) {
                 compressed = new VerifyingInputStream(blob, compressedDigest, watch.done());

@@ -27,7 +27,7 @@ final class PullWatch implements AutoCloseable {
     private final List<Thread> readers = new CopyOnWriteArrayList<>();
     private final Instant start = Instant.now();
     private final Thread thread;
-    private volatile boolean stalled;
+    private volatile String cancelReason;
 
     PullWatch(ImageReference name, long total, Duration interval, Duration stallTimeout) {
         this.name = name;
@@ -62,8 +62,32 @@ final class PullWatch implements AutoCloseable {
         Thread.interrupted();
     }
 
-    boolean stalled() {
-        return stalled;
+    /** Whether the pull was cancelled (stalled, or abandoned by every client), and why. */
+    boolean cancelled() {
+        return cancelReason != null;
+    }
+
+    String cancelReason() {
+        return cancelReason;
+    }
+
+    /** Cancels the pull: blocked downloads wake up and fail, new ones are refused. */
+    void cancel(String reason) {
+        if (cancelReason != null) {
+            return;
+        }
+        cancelReason = reason;
+        // a blocked read wakes up when its thread is interrupted; closing drops the connection
+        synchronized (this) {
+            readers.forEach(Thread::interrupt);
+        }
+        for (InputStream in : open) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // closing is all that is wanted
+            }
+        }
     }
 
     Duration elapsed() {
@@ -90,19 +114,8 @@ final class PullWatch implements AutoCloseable {
                     nextReport = Instant.now().plus(interval);
                 }
                 if (!stallTimeout.isZero() && Duration.between(lastChange, Instant.now()).compareTo(stallTimeout) >= 0) {
-                    stalled = true;
                     log.warn("Pulling {} made no progress for {} s; cancelling it", name, stallTimeout.toSeconds());
-                    // a blocked read wakes up when its thread is interrupted; closing drops the connection
-                    synchronized (this) {
-                        readers.forEach(Thread::interrupt);
-                    }
-                    for (InputStream in : open) {
-                        try {
-                            in.close();
-                        } catch (IOException ignored) {
-                            // closing is all that is wanted
-                        }
-                    }
+                    cancel("made no progress for " + stallTimeout.toSeconds() + " s (pull_progress_timeout)");
                     return;
                 }
             }

@@ -72,7 +72,10 @@ public final class ImageService extends ImageServiceGrpc.ImageServiceImplBase {
         Credentials creds = credentials(request.getAuth(), ref);
         log.info("Pulling image: {}", image);
         try {
-            PulledImage pulled = backend.get().puller().pull(new PullRequest(image, creds, PlatformMatcher.host()));
+            // a pull whose callers all went away (cancelled, deadline passed) is cancelled and cleaned up
+            io.grpc.Context call = io.grpc.Context.current();
+            PulledImage pulled = backend.get().puller().pull(new PullRequest(image, creds, PlatformMatcher.host()),
+                    gone -> call.addListener(ctx -> gone.run(), Runnable::run));
             log.info("Pulled image: {} ({})", pulled.reference(), pulled.id());
             Unary.reply(observer, PullImageResponse.newBuilder().setImageRef(pulled.id()).build());
         } catch (ImageException e) {
