@@ -32,7 +32,10 @@ public final class CrioCommand implements Callable<Integer> {
         CommandLine cl = new CommandLine(new CrioCommand());
         cl.setOverwrittenOptionsAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("crio: " + e.getMessage());
+            cmd.getErr().println("crio: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (e.getMessage() == null) {
+                e.printStackTrace(cmd.getErr());
+            }
             return 1;
         });
         return cl;

@@ -70,7 +70,7 @@ public final class ConfigLoader {
         for (ConfigSource source : sources) {
             ConfigSchema.findUnknownKeys(source.tree(), CrioConfig.class, "",
                     key -> warnings.add(source.origin() + ": unknown configuration key " + key + " (ignored)"));
-            replaceNamedEntries(tree, source.tree());
+            replaceNamedEntries(tree, source.tree(), origins);
             ConfigTrees.merge(tree, source.tree());
             ConfigTrees.forEachLeaf(source.tree(), (key, value) -> origins.put(key, source.origin()));
             config = convert(tree, source.origin());
@@ -93,11 +93,14 @@ public final class ConfigLoader {
      * A source that names an entry of a table like {@code [crio.runtime.runtimes.<name>]} defines that
      * entry whole: keys it leaves out take their empty value rather than the earlier layers' values.
      */
-    private static void replaceNamedEntries(ObjectNode tree, ObjectNode source) {
+    private static void replaceNamedEntries(ObjectNode tree, ObjectNode source, Map<String, String> origins) {
         for (String path : NAMED_ENTRY_TABLES) {
             if (ConfigTrees.get(source, path) instanceof ObjectNode entries
                     && ConfigTrees.get(tree, path) instanceof ObjectNode existing) {
-                entries.fieldNames().forEachRemaining(existing::remove);
+                entries.fieldNames().forEachRemaining(name -> {
+                    existing.remove(name);
+                    origins.keySet().removeIf(k -> k.startsWith(path + "." + name + "."));
+                });
             }
         }
     }

@@ -12,7 +12,7 @@ public record LoadedConfig(CrioConfig config, List<String> sources, List<String>
     public LoadedConfig {
         sources = List.copyOf(sources);
         warnings = List.copyOf(warnings);
-        origins = Map.copyOf(origins);
+        origins = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(origins));
     }
 
     /** Where the value of a dotted key came from: a file, the command line, or the built-in default. */
