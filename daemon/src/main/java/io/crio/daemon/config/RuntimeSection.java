@@ -334,6 +334,7 @@ public record RuntimeSection(
             if (!name.equals(defaultRuntime)) {
                 Problems problems = new Problems();
                 handler.validate(problems, name);
+                validateMonitorCgroup(problems, name, handler);
                 if (!problems.isEmpty()) {
                     unusable.put(name, problems.all());
                 }
@@ -363,7 +364,9 @@ public record RuntimeSection(
         if (defaultHandler != null) {
             defaultHandler.validate(problems, defaultRuntime);
         }
-        runtimes.forEach((name, handler) -> validateMonitorCgroup(problems, name, handler));
+        if (defaultHandler != null) {
+            validateMonitorCgroup(problems, defaultRuntime, defaultHandler);
+        }
         workloads.forEach((name, workload) -> workload.validate(problems, name));
         if (minInjectedGomaxprocs < 0) {
             problems.add(p + "min_injected_gomaxprocs", "invalid value " + minInjectedGomaxprocs

@@ -306,8 +306,12 @@ class ConfigSchemaTest {
 
         assertProblemAt(defaultsWith(Map.of("crio.runtime.cgroup_manager", TextNode.valueOf("cgroupfs"),
                 "crio.runtime.conmon_cgroup", TextNode.valueOf("conmon.slice"))), "crio.runtime.conmon_cgroup", "pod");
-        assertProblemAt(defaultsWith("crio.runtime.runtimes.crun.monitor_cgroup", "/my/cgroup"),
-                "crio.runtime.runtimes.crun.monitor_cgroup", ".slice");
+        assertProblemAt(defaultsWith("crio.runtime.runtimes.runc.monitor_cgroup", "/my/cgroup"),
+                "crio.runtime.runtimes.runc.monitor_cgroup", ".slice");
+        // a non-default handler with a bad monitor cgroup does not stop start-up: it is left out, as in CRI-O
+        CrioConfig badCrun = defaultsWith("crio.runtime.runtimes.crun.monitor_cgroup", "/my/cgroup");
+        assertEquals(List.of(), problemsOf(badCrun));
+        assertTrue(badCrun.crio().runtime().unusableRuntimes().containsKey("crun"));
         assertEquals(List.of(), problemsOf(defaultsWith("crio.runtime.runtimes.crun.monitor_cgroup", "pod")));
     }
 
