@@ -30,6 +30,7 @@ public final class Libc {
     public static final int SOL_SOCKET = 1;
     public static final int SO_RCVTIMEO = 20;
     public static final int EAGAIN = 11;
+    public static final int EINTR = 4;
 
     private static final MethodHandle SOCKET = errnoCall("socket",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));

@@ -103,6 +103,9 @@ public final class UnixDatagram {
                         Libc.setsockopt(state, fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16), state);
                 MemorySegment buf = arena.allocate(65536);
                 long n = Libc.recv(state, fd, buf, buf.byteSize(), 0);
+                while (n < 0 && Libc.errno(state) == Libc.EINTR) {
+                    n = Libc.recv(state, fd, buf, buf.byteSize(), 0);
+                }
                 if (n < 0 && Libc.errno(state) == Libc.EAGAIN) {
                     return Optional.empty();
                 }
