@@ -255,6 +255,10 @@ class ImageIT {
             PushedImage corrupt = FixtureImages.corruptedBlob(pusher, proxy, "e2e/corrupt", "1");
             StatusRuntimeException c = assertThrows(StatusRuntimeException.class, () -> pull(corrupt.reference(proxy.url())));
             assertTrue(c.getStatus().getDescription().contains("digest"), c.getStatus().getDescription());
+            // the top layer of a multi-layer image is corrupt: the layers below it, already stored, go too
+            PushedImage multi = FixtureImages.large(pusher, "e2e/corrupt-top", "1", 3, 3L * 1024 * 1024);
+            proxy.corruptBlob(multi.layerDigests().get(multi.layerDigests().size() - 1));
+            assertThrows(StatusRuntimeException.class, () -> pull(multi.reference(proxy.url())));
         }
         assertEquals(before, layerDirs());
     }

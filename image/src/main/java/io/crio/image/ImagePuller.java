@@ -40,6 +40,8 @@ public final class ImagePuller {
     private final Duration progressInterval;
     private final Duration stallTimeout;
     private final Map<String, InFlight> pullsInFlight = new ConcurrentHashMap<>();
+    /** How many running pulls need each layer; a failed pull's cleanup leaves those alone. */
+    private final Map<String, Integer> layerUsers = new java.util.HashMap<>();
 
     /**
      * A pull in progress: its result, how many clients wait for it, and its watch once layers are being
@@ -207,10 +209,60 @@ public final class ImagePuller {
                     + diffIds.size() + " diff IDs");
         }
         String imageId = configDigest.hex();
-        String top = pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials(), flight);
+        List<String> ids = new ArrayList<>();
+        String parentId = null;
+        for (String diffId : diffIds) {
+            parentId = ContainersStore.layerId(parentId, diffId);
+            ids.add(parentId);
+        }
+        List<String> begun = java.util.Collections.synchronizedList(new ArrayList<>());
+        useLayers(ids, 1);
+        try {
+            return store(name, manifest, fetched, configDigest, configBytes, config, imageId,
+                    pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials(), flight, begun));
+        } catch (ImageException | IOException | RuntimeException e) {
+            removeLayersOfFailedPull(name, begun);
+            throw e;
+        } finally {
+            useLayers(ids, -1);
+        }
+    }
 
+    private void useLayers(List<String> ids, int delta) {
+        synchronized (layerUsers) {
+            for (String id : ids) {
+                layerUsers.merge(id, delta, (a, b) -> a + b == 0 ? null : a + b);
+            }
+        }
+    }
+
+    /** Removes the layers a failed pull committed that no image and no other running pull needs. */
+    private void removeLayersOfFailedPull(ImageReference name, List<String> begun) {
+        List<String> candidates;
+        synchronized (layerUsers) {
+            candidates = new ArrayList<>(begun).stream().filter(id -> layerUsers.getOrDefault(id, 0) <= 1).toList();
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        try {
+            List<String> topDown = new ArrayList<>(candidates);
+            java.util.Collections.reverse(topDown);
+            List<String> removed = store.removeUnusedLayers(topDown);
+            if (!removed.isEmpty()) {
+                log.info("Removed {} layer(s) the failed pull of {} had stored", removed.size(), name);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not remove the layers of the failed pull of {}: {}", name, e.getMessage());
+        }
+    }
+
+    private PulledImage store(ImageReference name, Manifest manifest, RegistryClient.FetchedManifest fetched,
+                              Digest configDigest, byte[] configBytes, ImageConfig config, String imageId, String top)
+            throws IOException {
         // the tag, and the repository@digest name, which keeps the image's digest listed even when the tag
         // later moves to another image
+        Digest manifestDigest = fetched.digest();
         List<String> names = new ArrayList<>();
         name.taggedName().ifPresent(names::add);
         names.add(name.name() + "@" + manifestDigest);
@@ -260,7 +312,8 @@ public final class ImagePuller {
 
     /** Makes sure every layer is in the store; returns the top layer's ID. */
     private String pullLayers(ImageReference name, RegistryEndpoint ep, String repo, List<Descriptor> layers,
-                              List<String> diffIds, Credentials creds, InFlight flight) throws ImageException, IOException {
+                              List<String> diffIds, Credentials creds, InFlight flight, List<String> begun)
+            throws ImageException, IOException {
         List<String> ids = new ArrayList<>();
         String parent = null;
         for (String diffId : diffIds) {
@@ -277,7 +330,8 @@ public final class ImagePuller {
         try {
             List<Future<LayerInfo>> futures = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
-                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, watch));
+                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, watch,
+                        begun));
             }
             ImageException first = null;
             IOException firstIo = null;
@@ -323,7 +377,8 @@ public final class ImagePuller {
      * incomplete one.
      */
     private Future<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
-                                    String diffId, Credentials creds, PullWatch watch) throws IOException {
+                                    String diffId, Credentials creds, PullWatch watch, List<String> begun)
+            throws IOException {
         if (store.layer(id).isPresent()) {
             watch.done().addAndGet(d.size());
             return CompletableFuture.completedFuture(store.layer(id).get());
@@ -336,6 +391,7 @@ public final class ImagePuller {
         PendingLayer pending;
         try {
             pending = store.beginLayer(id, parentId);
+            begun.add(id);
         } catch (IOException | RuntimeException e) {
             layersInFlight.remove(id, mine);
             mine.completeExceptionally(e);

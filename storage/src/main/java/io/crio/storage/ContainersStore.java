@@ -617,6 +617,53 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes those of {@code layerIds} (give them top-down) that nothing uses: no image's layer chain, no
+     * container, no layer being written, no remaining child. For cleaning up after a failed pull, which may
+     * have committed some layers of an image it never stored. Returns the IDs deleted.
+     */
+    public List<String> removeUnusedLayers(List<String> layerIds) throws IOException {
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ih = imagesLock.shared()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            Set<String> used = new HashSet<>(containers.read().layers());
+            for (ObjectNode image : images.records()) {
+                List<String> tops = new ArrayList<>(StoreJson.strings(image, "mapped-layers"));
+                String top = emptyToNull(StoreJson.text(image, "layer"));
+                if (top != null) {
+                    tops.add(top);
+                }
+                for (String cur : tops) {
+                    while (cur != null && used.add(cur)) {
+                        LayerTable.Entry e = layers.get(cur);
+                        cur = e == null ? null : e.parent();
+                    }
+                }
+            }
+            List<String> doomed = new ArrayList<>();
+            for (String id : layerIds) {
+                LayerTable.Entry e = layers.get(id);
+                if (e == null || e.incomplete() || used.contains(id) || inProgress.contains(id)
+                        || layers.hasChildren(id, new HashSet<>(doomed))) {
+                    continue;
+                }
+                doomed.add(id);
+            }
+            if (!doomed.isEmpty()) {
+                deleteLayers(doomed, lh);
+                log.debug("Removed unused layers {}", doomed);
+            }
+            return doomed;
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
     /** The image's layers, from the top down, that nothing else (image, layer, container) depends on. */
     private List<String> layersOnlyUsedBy(ObjectNode image, Set<String> containerLayers) {
         String id = StoreJson.text(image, "id");
