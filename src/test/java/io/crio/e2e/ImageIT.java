@@ -212,6 +212,8 @@ class ImageIT {
     void indexPicksTheHostPlatformAndAMissingPlatformIsClear() throws Exception {
         PushedImage idx = FixtureImages.index(pusher, "e2e/index", "1");
         assertEquals(idx.imageId(), pull(idx.reference(registry.url())));
+        // the index digest names the image too: kubelet asks for what it pulled
+        assertEquals(idx.imageId(), status(idx.digestReference(registry.url()), false).getImage().getId());
         PushedImage other = FixtureImages.indexWithoutAmd64(pusher, "e2e/noamd64", "1");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> pull(other.reference(registry.url())));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());

@@ -97,9 +97,12 @@ public final class ImageCatalog {
                 digests.add(n);
             }
         }
-        for (String n : tags) {
-            for (String d : image.digests()) {
-                digests.add(repositoryOf(n) + "@" + d);
+        if (digests.isEmpty()) {
+            // images stored by other tools may carry no repository@digest name: pair tags with digests
+            for (String n : tags) {
+                for (String d : image.digests()) {
+                    digests.add(repositoryOf(n) + "@" + d);
+                }
             }
         }
         byte[] config = store.bigData(image.id(), "sha256:" + image.id()).orElse(null);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -65,8 +66,9 @@ public final class ImagePuller {
         }
 
         void leave() {
-            if (waiters.decrementAndGet() == 0) {
+            if (waiters.decrementAndGet() == 0 && !result.isDone()) {
                 abandoned = true;
+                log.info("Cancelling a pull: every client cancelled it");
                 PullWatch w = watch.get();
                 if (w != null) {
                     w.cancel("every client cancelled it");
@@ -159,8 +161,10 @@ public final class ImagePuller {
                 try {
                     return pullFrom(name, c, request, flight);
                 } catch (ImageException e) {
-                    if (e.kind() == ImageException.Kind.INVALID_CONTENT || e.kind() == ImageException.Kind.UNSUPPORTED
-                            || e.kind() == ImageException.Kind.NO_MATCHING_PLATFORM || e.kind() == ImageException.Kind.CANCELLED) {
+                    boolean fatal = e.kind() == ImageException.Kind.CANCELLED || (!c.mirror()
+                            && (e.kind() == ImageException.Kind.INVALID_CONTENT || e.kind() == ImageException.Kind.UNSUPPORTED
+                            || e.kind() == ImageException.Kind.NO_MATCHING_PLATFORM));
+                    if (fatal) {
                         throw e;
                     }
                     lastError = e;
@@ -185,7 +189,9 @@ public final class ImagePuller {
             throw ImageException.invalid("manifest of " + name + " has digest " + fetched.digest() + ", not the one asked for");
         }
         Manifest manifest = Manifest.parse(fetched.body(), fetched.contentType());
+        RegistryClient.FetchedManifest indexFetched = null;
         if (manifest.isIndex()) {
+            indexFetched = fetched;
             Manifest index = manifest;
             Descriptor chosen = request.platform().select(index.manifests()).orElseThrow(() -> new ImageException(
                     ImageException.Kind.NO_MATCHING_PLATFORM, "image " + name + " has no manifest for platform "
@@ -218,7 +224,7 @@ public final class ImagePuller {
         List<String> begun = java.util.Collections.synchronizedList(new ArrayList<>());
         useLayers(ids, 1);
         try {
-            return store(name, manifest, fetched, configDigest, configBytes, config, imageId,
+            return store(name, indexFetched, fetched, configDigest, configBytes, config, imageId,
                     pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials(), flight, begun));
         } catch (ImageException | IOException | RuntimeException e) {
             removeLayersOfFailedPull(name, begun);
@@ -238,26 +244,27 @@ public final class ImagePuller {
 
     /** Removes the layers a failed pull committed that no image and no other running pull needs. */
     private void removeLayersOfFailedPull(ImageReference name, List<String> begun) {
-        List<String> candidates;
+        // under the lock, so no other pull starts relying on these layers while they are removed
         synchronized (layerUsers) {
-            candidates = new ArrayList<>(begun).stream().filter(id -> layerUsers.getOrDefault(id, 0) <= 1).toList();
-        }
-        if (candidates.isEmpty()) {
-            return;
-        }
-        try {
-            List<String> topDown = new ArrayList<>(candidates);
-            java.util.Collections.reverse(topDown);
-            List<String> removed = store.removeUnusedLayers(topDown);
-            if (!removed.isEmpty()) {
-                log.info("Removed {} layer(s) the failed pull of {} had stored", removed.size(), name);
+            List<String> candidates = new ArrayList<>(begun).stream()
+                    .filter(id -> layerUsers.getOrDefault(id, 0) <= 1).toList();
+            if (candidates.isEmpty()) {
+                return;
             }
-        } catch (IOException | RuntimeException e) {
-            log.warn("Could not remove the layers of the failed pull of {}: {}", name, e.getMessage());
+            try {
+                List<String> topDown = new ArrayList<>(candidates);
+                java.util.Collections.reverse(topDown);
+                List<String> removed = store.removeUnusedLayers(topDown);
+                if (!removed.isEmpty()) {
+                    log.info("Removed {} layer(s) the failed pull of {} had stored", removed.size(), name);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("Could not remove the layers of the failed pull of {}: {}", name, e.getMessage());
+            }
         }
     }
 
-    private PulledImage store(ImageReference name, Manifest manifest, RegistryClient.FetchedManifest fetched,
+    private PulledImage store(ImageReference name, RegistryClient.FetchedManifest index, RegistryClient.FetchedManifest fetched,
                               Digest configDigest, byte[] configBytes, ImageConfig config, String imageId, String top)
             throws IOException {
         // the tag, and the repository@digest name, which keeps the image's digest listed even when the tag
@@ -270,8 +277,15 @@ public final class ImagePuller {
         bigData.put("manifest-" + manifestDigest, fetched.body());
         bigData.put("manifest", fetched.body());
         bigData.put(configDigest.toString(), configBytes);
+        List<String> digests = new ArrayList<>(List.of(manifestDigest.toString()));
+        if (index != null) {
+            // pulled through an index: its digest names the image too, as kubelet may ask for it
+            names.add(name.name() + "@" + index.digest());
+            digests.add(index.digest().toString());
+            bigData.put("manifest-" + index.digest(), index.body());
+        }
         Instant created = parseCreated(config.created());
-        ImageRecord record = store.putImage(imageId, top, names, List.of(manifestDigest.toString()), bigData, created);
+        ImageRecord record = store.putImage(imageId, top, names, digests, bigData, created);
         log.debug("Stored image {} as {} (manifest {})", name, record.id(), manifestDigest);
         return new PulledImage(record.id(), name, manifestDigest);
     }
@@ -329,27 +343,55 @@ public final class ImagePuller {
         AtomicLong done = watch.done();
         try {
             List<Future<LayerInfo>> futures = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i), creds, watch,
-                        begun));
+            Throwable startFailure = null;
+            try {
+                for (int i = 0; i < layers.size(); i++) {
+                    futures.add(layer(ids.get(i), i == 0 ? null : ids.get(i - 1), ep, repo, layers.get(i), diffIds.get(i),
+                            creds, watch, begun));
+                }
+            } catch (IOException | RuntimeException e) {
+                // stop what was started and let it finish before cleaning up
+                startFailure = e;
+                watch.cancel("a layer could not be started: " + e.getMessage());
             }
             ImageException first = null;
             IOException firstIo = null;
+            RuntimeException firstRuntime = null;
+            boolean interrupted = false;
             for (Future<LayerInfo> f : futures) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ImageException(ImageException.Kind.CANCELLED, "pull interrupted");
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof ImageException ie && first == null) {
-                        first = ie;
-                    } else if (e.getCause() instanceof IOException io && firstIo == null) {
-                        firstIo = io;
-                    } else if (e.getCause() instanceof RuntimeException re) {
-                        throw re;
+                while (true) {
+                    try {
+                        f.get();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        watch.cancel("the pull was interrupted");
+                    } catch (ExecutionException e) {
+                        if (e.getCause() instanceof ImageException ie && first == null) {
+                            first = ie;
+                        } else if (e.getCause() instanceof IOException io && firstIo == null) {
+                            firstIo = io;
+                        } else if (e.getCause() instanceof RuntimeException re && firstRuntime == null) {
+                            firstRuntime = re;
+                        } else if (first == null && firstIo == null && firstRuntime == null) {
+                            firstRuntime = new IllegalStateException("layer failed: " + e.getCause(), e.getCause());
+                        }
+                        break;
                     }
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                throw new ImageException(ImageException.Kind.CANCELLED, "pull interrupted");
+            }
+            if (startFailure instanceof IOException io) {
+                throw io;
+            }
+            if (startFailure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (firstRuntime != null && first == null && firstIo == null && !watch.cancelled()) {
+                throw firstRuntime;
             }
             if (watch.cancelled()) {
                 throw new ImageException(ImageException.Kind.CANCELLED, "pull of " + name + " was cancelled: "
@@ -376,7 +418,7 @@ public final class ImagePuller {
      * each is committed only after its parent, so a crash never leaves a complete layer over an
      * incomplete one.
      */
-    private Future<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
+    private CompletableFuture<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
                                     String diffId, Credentials creds, PullWatch watch, List<String> begun)
             throws IOException {
         if (store.layer(id).isPresent()) {
@@ -386,7 +428,21 @@ public final class ImagePuller {
         CompletableFuture<LayerInfo> mine = new CompletableFuture<>();
         CompletableFuture<LayerInfo> other = layersInFlight.putIfAbsent(id, mine);
         if (other != null) {
-            return other;
+            // another pull fetches it; if that pull fails or is cancelled, fetch it ourselves
+            return other.exceptionallyCompose(t -> {
+                try {
+                    return (CompletableFuture<LayerInfo>) layer(id, parentId, ep, repo, d, diffId, creds, watch, begun);
+                } catch (IOException | RuntimeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            });
+        }
+        Optional<LayerInfo> stored = store.layer(id);
+        if (stored.isPresent()) {
+            // committed by another pull between the first look and the claim
+            layersInFlight.remove(id, mine);
+            mine.complete(stored.get());
+            return mine;
         }
         PendingLayer pending;
         try {

@@ -104,7 +104,9 @@ final class PullWatch implements AutoCloseable {
             while (!Thread.currentThread().isInterrupted()) {
                 Thread.sleep(tick);
                 long now = done.get();
-                if (now != lastBytes) {
+                if (now != lastBytes || readers.isEmpty()) {
+                    // only a pull that is downloading can stall; one waiting for a slot or for another
+                    // pull's layer is not counted as stalled
                     lastBytes = now;
                     lastChange = Instant.now();
                 }
