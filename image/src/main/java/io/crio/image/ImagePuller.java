@@ -225,7 +225,7 @@ public final class ImagePuller {
         useLayers(ids, 1);
         try {
             return store(name, indexFetched, fetched, configDigest, configBytes, config, imageId,
-                    pullLayers(name, ep, repo, manifest.layers(), diffIds, request.credentials(), flight, begun));
+                    pullLayers(name, ep, repo, manifest.layers(), ids, diffIds, request.credentials(), flight, begun));
         } catch (ImageException | IOException | RuntimeException e) {
             removeLayersOfFailedPull(name, begun);
             throw e;
@@ -325,15 +325,9 @@ public final class ImagePuller {
     }
 
     /** Makes sure every layer is in the store; returns the top layer's ID. */
-    private String pullLayers(ImageReference name, RegistryEndpoint ep, String repo, List<Descriptor> layers,
+    private String pullLayers(ImageReference name, RegistryEndpoint ep, String repo, List<Descriptor> layers, List<String> ids,
                               List<String> diffIds, Credentials creds, InFlight flight, List<String> begun)
             throws ImageException, IOException {
-        List<String> ids = new ArrayList<>();
-        String parent = null;
-        for (String diffId : diffIds) {
-            parent = ContainersStore.layerId(parent, diffId);
-            ids.add(parent);
-        }
         long total = layers.stream().mapToLong(Descriptor::size).sum();
         PullWatch watch = new PullWatch(name, total, progressInterval, stallTimeout);
         flight.watch.set(watch);
@@ -421,9 +415,10 @@ public final class ImagePuller {
     private CompletableFuture<LayerInfo> layer(String id, String parentId, RegistryEndpoint ep, String repo, Descriptor d,
                                     String diffId, Credentials creds, PullWatch watch, List<String> begun)
             throws IOException {
-        if (store.layer(id).isPresent()) {
+        Optional<LayerInfo> present = store.layer(id);
+        if (present.isPresent()) {
             watch.done().addAndGet(d.size());
-            return CompletableFuture.completedFuture(store.layer(id).get());
+            return CompletableFuture.completedFuture(present.get());
         }
         CompletableFuture<LayerInfo> mine = new CompletableFuture<>();
         CompletableFuture<LayerInfo> other = layersInFlight.putIfAbsent(id, mine);
@@ -431,7 +426,7 @@ public final class ImagePuller {
             // another pull fetches it; if that pull fails or is cancelled, fetch it ourselves
             return other.exceptionallyCompose(t -> {
                 try {
-                    return (CompletableFuture<LayerInfo>) layer(id, parentId, ep, repo, d, diffId, creds, watch, begun);
+                    return layer(id, parentId, ep, repo, d, diffId, creds, watch, begun);
                 } catch (IOException | RuntimeException e) {
                     return CompletableFuture.failedFuture(e);
                 }
