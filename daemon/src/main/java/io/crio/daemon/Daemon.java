@@ -5,6 +5,13 @@ import io.crio.daemon.config.ConfigHolder;
 import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.LoadedConfig;
+import io.crio.daemon.config.NetworkSection;
+import io.crio.daemon.sandbox.NameRegistry;
+import io.crio.daemon.sandbox.PodNetwork;
+import io.crio.daemon.sandbox.SandboxBackend;
+import io.crio.daemon.sandbox.SandboxSettings;
+import io.crio.cni.CniExecutor;
+import io.crio.cni.CniNetworkWatcher;
 import io.crio.daemon.cri.ImageService;
 import io.crio.daemon.cri.PodNetworkSettings;
 import io.crio.daemon.cri.RuntimeService;
@@ -45,6 +52,12 @@ public final class Daemon {
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private CriServer server;
+    private CniNetworkWatcher networkWatcher;
+
+    /** Where CNI results are cached, as the CNI libraries keep them (so other tools can read them). */
+    static final Path CNI_CACHE = Path.of("/var/lib/cni/results");
+    /** How long one CNI plugin call may take before it is killed. */
+    static final Duration CNI_TIMEOUT = Duration.ofMinutes(2);
 
     public Daemon(ConfigLoader.Request request, LoadedConfig loaded) {
         this.request = request;
@@ -84,8 +97,13 @@ public final class Daemon {
         PodNetworkSettings podNetwork = new PodNetworkSettings();
         ExecutableLookup lookup = ExecutableLookup.fromEnvironment();
         BinaryVersionProbe probe = new BinaryVersionProbe(Duration.ofSeconds(5));
-        RuntimeService runtime = new RuntimeService(config, new RuntimeHealth(lookup, probe), new NetworkHealth(),
-                podNetwork);
+        NetworkSection net = cfg.crio().network();
+        List<Path> pluginDirs = net.effectivePluginDirs().stream().map(Path::of).toList();
+        networkWatcher = new CniNetworkWatcher(Path.of(net.networkDir()), pluginDirs, net.cniDefaultNetwork());
+        PodNetwork pods = new PodNetwork(networkWatcher, new CniExecutor(pluginDirs, CNI_CACHE, CNI_TIMEOUT));
+        SandboxBackend sandboxes = new SandboxBackend(SandboxSettings.from(cfg), pods, new NameRegistry());
+        RuntimeService runtime = new RuntimeService(config, new RuntimeHealth(lookup, probe),
+                new NetworkHealth(networkWatcher), podNetwork, sandboxes);
         Path socket = Path.of(cfg.crio().api().listen());
         server = new CriServer(new CriServer.Settings(socket,
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxRecvMsgSize()),
@@ -157,6 +175,9 @@ public final class Daemon {
         notifier.stopping();
         if (server != null) {
             server.stop(SHUTDOWN_GRACE);
+        }
+        if (networkWatcher != null) {
+            networkWatcher.close();
         }
         log.info("Stopped");
         stopped.countDown();

@@ -18,20 +18,20 @@ import java.util.Set;
  * Whole-file replacement that a crash can never leave half-written: the bytes go to a temporary file in the
  * same directory, which is flushed, renamed over the target, and then the directory itself is flushed.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
-    static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-    static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {}
 
     /** Replaces {@code target} with {@code data} atomically; the file gets mode 0600 like containers/storage's. */
-    static void write(Path target, byte[] data) throws IOException {
+    public static void write(Path target, byte[] data) throws IOException {
         write(target, data, PRIVATE_FILE);
     }
 
-    static void write(Path target, byte[] data, Set<PosixFilePermission> perms) throws IOException {
+    public static void write(Path target, byte[] data, Set<PosixFilePermission> perms) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve(".tmp-" + target.getFileName() + "-" + randomSuffix());
         try {
@@ -54,14 +54,14 @@ final class AtomicFiles {
     }
 
     /** Flushes a directory's entries (a rename or unlink in it) to disk. */
-    static void syncDirectory(Path dir) throws IOException {
+    public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }
 
     /** Creates {@code dir} (and missing parents) and gives it exactly {@code perms}. */
-    static Path createDirectory(Path dir, Set<PosixFilePermission> perms) throws IOException {
+    public static Path createDirectory(Path dir, Set<PosixFilePermission> perms) throws IOException {
         if (!Files.isDirectory(dir)) {
             Path parent = dir.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {

@@ -4,6 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.api.v1.CgroupDriver;
 import io.crio.api.v1.LinuxRuntimeConfiguration;
+import io.crio.api.v1.ListPodSandboxRequest;
+import io.crio.api.v1.ListPodSandboxResponse;
+import io.crio.api.v1.PodSandboxStatusRequest;
+import io.crio.api.v1.PodSandboxStatusResponse;
+import io.crio.api.v1.RemovePodSandboxRequest;
+import io.crio.api.v1.RemovePodSandboxResponse;
+import io.crio.api.v1.RunPodSandboxRequest;
+import io.crio.api.v1.RunPodSandboxResponse;
+import io.crio.api.v1.StopPodSandboxRequest;
+import io.crio.api.v1.StopPodSandboxResponse;
 import io.crio.api.v1.RuntimeCondition;
 import io.crio.api.v1.RuntimeConfigRequest;
 import io.crio.api.v1.RuntimeConfigResponse;
@@ -25,6 +35,7 @@ import io.crio.daemon.config.RuntimeHandler;
 import io.crio.daemon.health.Condition;
 import io.crio.daemon.health.NetworkHealth;
 import io.crio.daemon.health.RuntimeHealth;
+import io.crio.daemon.sandbox.SandboxBackend;
 import io.crio.daemon.server.CriException;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -32,8 +43,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CRI RuntimeService. Runtime-level calls are served here; the pod and container calls answer
- * UNIMPLEMENTED (the generated base class) until the sandbox and container lifecycle exist.
+ * The CRI RuntimeService: runtime-level calls and the pod sandbox calls; the container calls answer
+ * UNIMPLEMENTED (the generated base class) until the container lifecycle exists.
  */
 public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
 
@@ -49,12 +60,42 @@ public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplB
     private final NetworkHealth networkHealth;
     private final PodNetworkSettings podNetwork;
 
+    private final PodSandboxCalls sandboxes;
+
     public RuntimeService(ConfigHolder config, RuntimeHealth runtimeHealth, NetworkHealth networkHealth,
-                          PodNetworkSettings podNetwork) {
+                          PodNetworkSettings podNetwork, SandboxBackend sandboxBackend) {
         this.config = config;
         this.runtimeHealth = runtimeHealth;
         this.networkHealth = networkHealth;
         this.podNetwork = podNetwork;
+        this.sandboxes = new PodSandboxCalls(sandboxBackend);
+    }
+
+    @Override
+    public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> observer) {
+        Unary.reply(observer, sandboxes.run(request));
+    }
+
+    @Override
+    public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> observer) {
+        sandboxes.stop(request);
+        Unary.reply(observer, StopPodSandboxResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> observer) {
+        sandboxes.remove(request);
+        Unary.reply(observer, RemovePodSandboxResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> observer) {
+        Unary.reply(observer, sandboxes.status(request));
+    }
+
+    @Override
+    public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
+        Unary.reply(observer, sandboxes.list(request));
     }
 
     @Override
@@ -74,7 +115,7 @@ public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplB
         Map<String, RuntimeHandler> handlers = new java.util.TreeMap<>(cfg.crio().runtime().runtimes());
         handlers.keySet().removeAll(cfg.crio().runtime().unusableRuntimes().keySet());
         Condition runtime = runtimeHealth.check(defaultRuntime, handlers.get(defaultRuntime));
-        Condition network = networkHealth.check(cfg.crio().network());
+        Condition network = networkHealth.check();
         StatusResponse.Builder response = StatusResponse.newBuilder()
                 .setStatus(RuntimeStatus.newBuilder()
                         .addConditions(toProto(runtime))

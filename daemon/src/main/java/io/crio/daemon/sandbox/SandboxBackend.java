@@ -1,0 +1,88 @@
+package io.crio.daemon.sandbox;
+
+import io.crio.daemon.cgroup.CgroupTree;
+import io.crio.sys.MountCalls;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox store and lifecycle, loaded on first use: persisted sandboxes are read back, and those whose
+ * pinned namespaces or /dev/shm are gone (the host rebooted) are marked not ready, as their pods no longer run.
+ */
+public final class SandboxBackend {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxBackend.class);
+
+    /** The opened parts. */
+    public record Parts(SandboxStore store, SandboxRunner runner, SandboxTeardown teardown) {}
+
+    private final SandboxSettings settings;
+    private final PodNetwork network;
+    private final NameRegistry names;
+    private volatile Parts parts;
+
+    public SandboxBackend(SandboxSettings settings, PodNetwork network, NameRegistry names) {
+        this.settings = settings;
+        this.network = network;
+        this.names = names;
+    }
+
+    public Parts get() {
+        Parts p = parts;
+        if (p == null) {
+            synchronized (this) {
+                p = parts;
+                if (p == null) {
+                    p = open();
+                    parts = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    private Parts open() {
+        SandboxStore store = new SandboxStore(settings.stateDir(), names);
+        List<Sandbox> loaded;
+        try {
+            loaded = store.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read pod sandbox state in " + settings.stateDir() + ": "
+                    + e.getMessage(), e);
+        }
+        for (Sandbox sb : loaded) {
+            reconcile(store, sb);
+        }
+        if (!loaded.isEmpty()) {
+            log.info("Restored {} pod sandbox(es) from {}", loaded.size(), settings.stateDir());
+        }
+        CgroupTree cgroups = CgroupTree.fromMountinfo();
+        PendingCreations pending = new PendingCreations(Clock.systemUTC());
+        return new Parts(store,
+                new SandboxRunner(settings, store, pending, network, cgroups),
+                new SandboxTeardown(store, network, cgroups, pending));
+    }
+
+    private static void reconcile(SandboxStore store, Sandbox sb) {
+        SandboxRecord r = sb.record();
+        boolean namespacesGone = r.namespaces().values().stream().anyMatch(p -> !MountCalls.isMountPoint(Path.of(p)));
+        boolean shmGone = r.shmMounted() && !MountCalls.isMountPoint(Path.of(r.shmPath()));
+        if (!namespacesGone && !shmGone) {
+            return;
+        }
+        log.warn("Pod sandbox {} lost its {} (host restarted?); marking it not ready", sb.id(),
+                namespacesGone ? "namespaces" : "/dev/shm");
+        store.update(sb, rec -> {
+            SandboxRecord next = rec.withReady(false);
+            if (shmGone) {
+                next = next.withShmMounted(false);
+            }
+            return next;
+        });
+    }
+}
