@@ -95,42 +95,57 @@ public final class CniConfigLoader {
 
     /** Parses one file into a configuration list, checking the fields every configuration must have. */
     public static NetworkConfigList load(Path file) throws CniConfigException {
-        JsonNode root;
+        byte[] bytes;
         try {
-            root = JSON.readTree(file.toFile());
-        } catch (JacksonException e) {
-            throw new CniConfigException(file + ": invalid JSON: " + e.getOriginalMessage());
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new CniConfigException(file + ": " + e.getMessage());
         }
+        return parse(bytes, file, file.getFileName().toString().endsWith(".conflist"));
+    }
+
+    /**
+     * Parses configuration bytes (a list, or a single plugin configuration) that came from {@code source}.
+     *
+     * @param mustBeList whether the bytes must hold a list with a {@code plugins} array
+     */
+    public static NetworkConfigList parse(byte[] bytes, Path source, boolean mustBeList) throws CniConfigException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (JacksonException e) {
+            throw new CniConfigException(source + ": invalid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new CniConfigException(source + ": " + e.getMessage());
+        }
         if (!(root instanceof ObjectNode obj)) {
-            throw new CniConfigException(file + ": not a JSON object");
+            throw new CniConfigException(source + ": not a JSON object");
         }
         String name = text(obj, "name");
         if (name.isEmpty()) {
-            throw new CniConfigException(file + ": no network name");
+            throw new CniConfigException(source + ": no network name");
         }
         String version = text(obj, "cniVersion");
         List<String> types = new ArrayList<>();
-        if (file.getFileName().toString().endsWith(".conflist") || obj.has("plugins")) {
+        if (mustBeList || obj.has("plugins")) {
             if (!(obj.get("plugins") instanceof ArrayNode plugins) || plugins.isEmpty()) {
-                throw new CniConfigException(file + ": no plugins in network " + name);
+                throw new CniConfigException(source + ": no plugins in network " + name);
             }
             for (JsonNode p : plugins) {
                 String type = p.path("type").asText("");
-                if (type.isEmpty()) {
-                    throw new CniConfigException(file + ": a plugin of network " + name + " has no type");
+                if (!p.isObject() || type.isEmpty()) {
+                    throw new CniConfigException(source + ": a plugin of network " + name + " has no type");
                 }
                 types.add(type);
             }
         } else {
             String type = text(obj, "type");
             if (type.isEmpty()) {
-                throw new CniConfigException(file + ": network " + name + " has no plugin type");
+                throw new CniConfigException(source + ": network " + name + " has no plugin type");
             }
             types.add(type);
         }
-        return new NetworkConfigList(file, name, version, types, obj);
+        return new NetworkConfigList(source, name, version, types, obj, bytes);
     }
 
     private void requirePlugins(NetworkConfigList list) throws CniConfigException {
@@ -144,7 +159,15 @@ public final class CniConfigLoader {
 
     /** The executable implementing plugin {@code type}, from the first plugin directory that has it. */
     public Optional<Path> findPlugin(String type) {
-        if (type.contains("/") || type.equals("..") || type.equals(".")) {
+        return findPlugin(pluginDirs, type);
+    }
+
+    /**
+     * The executable implementing plugin {@code type} in the first of {@code pluginDirs} that has it; a type that
+     * is a path rather than a plain name is never found.
+     */
+    public static Optional<Path> findPlugin(List<Path> pluginDirs, String type) {
+        if (type.isEmpty() || type.contains("/") || type.equals("..") || type.equals(".")) {
             return Optional.empty();
         }
         for (Path dir : pluginDirs) {
