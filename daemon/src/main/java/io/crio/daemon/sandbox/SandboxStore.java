@@ -7,7 +7,6 @@ import io.crio.storage.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -139,19 +138,5 @@ public final class SandboxStore {
 
     private Path file(String id) {
         return dir.resolve(id + ".json");
-    }
-
-    static boolean exists(Path p) {
-        try {
-            return Files.exists(p);
-        } catch (SecurityException e) {
-            return false;
-        }
-    }
-
-    static void ignoreMissing(IOException e) throws IOException {
-        if (!(e instanceof NoSuchFileException)) {
-            throw e;
-        }
     }
 }
