@@ -110,6 +110,17 @@ public final class FixtureImages {
         return ImageBuilder.oci().layer(baseLayer()).push(pusher, repository, tag);
     }
 
+    /**
+     * A pause image for pod infra containers: the base root filesystem plus {@code /pause}, a shell script
+     * that sleeps until SIGTERM or SIGINT and then exits 0.
+     */
+    public static PushedImage pause(RegistryPusher pusher, String repository, String tag) throws IOException {
+        String script = "#!/bin/sh\ntrap 'exit 0' TERM INT\nwhile :; do sleep 3600 & wait $!; done\n";
+        Layer layer = addBaseRootfs(TarLayerBuilder.create()).file("pause", script.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0755)
+                .build(Compression.GZIP);
+        return ImageBuilder.oci().layer(layer).entrypoint("/pause").push(pusher, repository, tag);
+    }
+
     /** The same content as Docker schema 2 (docker media types); config User "1000". */
     public static PushedImage dockerSchema2(RegistryPusher pusher, String repository, String tag) throws IOException {
         return ImageBuilder.docker().layer(baseLayer()).user("1000").push(pusher, repository, tag);

@@ -93,6 +93,22 @@ public final class CgroupTree {
         return made;
     }
 
+    /**
+     * Moves process {@code pid} into cgroup {@code dir} (created where missing) in every hierarchy. A
+     * hierarchy that refuses the process (a v2 tree whose controllers forbid it) is logged and skipped.
+     */
+    public void addProcess(String dir, int pid) throws IOException {
+        create(dir);
+        for (Hierarchy h : hierarchies) {
+            Path procs = resolve(h.mount(), dir).resolve("cgroup.procs");
+            try {
+                Files.writeString(procs, Integer.toString(pid));
+            } catch (IOException e) {
+                log.debug("Cannot move process {} into {}: {}", pid, procs, e.getMessage());
+            }
+        }
+    }
+
     /** Removes cgroup {@code dir} from every hierarchy; a cgroup that still has processes stays (logged). */
     public void remove(String dir) {
         List<Path> targets = new ArrayList<>();
