@@ -1,0 +1,320 @@
+package io.crio.sys;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * Starting programs with file descriptors beyond stdin/stdout/stderr (which {@link ProcessBuilder} cannot
+ * pass), through {@code posix_spawn(3)}, plus the pipe, read/write, wait and kill calls that go with it.
+ *
+ * <p>Every descriptor this class creates is close-on-exec; a child gets only the descriptors mapped in its
+ * {@link SpawnRequest#childFds()}, and its standard streams opened from the given paths. The child starts
+ * with no blocked signals and default dispositions, whatever the JVM's threads have set.
+ */
+public final class Spawn {
+
+    /** A pipe: both ends close-on-exec. */
+    public record Pipe(int readFd, int writeFd) {}
+
+    /**
+     * What to start.
+     *
+     * @param childFds child descriptor number → a descriptor of this process duplicated onto it
+     * @param stdin path opened read-only as descriptor 0
+     * @param stdout path opened for append as descriptor 1
+     * @param stderr path opened for append as descriptor 2
+     * @param setsid whether the child starts a new session
+     */
+    public record SpawnRequest(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> childFds,
+                               String stdin, String stdout, String stderr, boolean setsid) {
+        public SpawnRequest {
+            argv = List.copyOf(argv);
+            env = Map.copyOf(env);
+            childFds = Map.copyOf(childFds);
+            stdin = stdin == null ? "/dev/null" : stdin;
+            stdout = stdout == null ? "/dev/null" : stdout;
+            stderr = stderr == null ? "/dev/null" : stderr;
+        }
+    }
+
+    /** A read that did not finish in time. */
+    public static final class TimeoutException extends RuntimeException {
+        public TimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    static final int POSIX_SPAWN_SETSIGDEF = 0x04;
+    static final int POSIX_SPAWN_SETSIGMASK = 0x08;
+    static final int POSIX_SPAWN_SETSID = 0x80;
+    static final int O_CLOEXEC = 02000000;
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0100;
+    static final int O_APPEND = 02000;
+    static final int WNOHANG = 1;
+    static final short POLLIN = 1;
+    static final int EINTR = 4;
+    static final int ECHILD = 10;
+    static final int SIGKILL = 9;
+    static final int SIGSTOP = 19;
+    /** Sizes of glibc's opaque types, rounded up generously. */
+    private static final long FILE_ACTIONS_SIZE = 256;
+    private static final long SPAWNATTR_SIZE = 1024;
+    private static final long SIGSET_SIZE = 128;
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+
+    private static final MethodHandle FA_INIT = plain("posix_spawn_file_actions_init", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle FA_DESTROY = plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle FA_DUP2 = plain("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(INT, PTR, INT, INT));
+    private static final MethodHandle FA_OPEN = plain("posix_spawn_file_actions_addopen",
+            FunctionDescriptor.of(INT, PTR, INT, PTR, INT, INT));
+    private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle ATTR_DESTROY = plain("posix_spawnattr_destroy", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle ATTR_FLAGS = plain("posix_spawnattr_setflags",
+            FunctionDescriptor.of(INT, PTR, ValueLayout.JAVA_SHORT));
+    private static final MethodHandle ATTR_SIGMASK = plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle ATTR_SIGDEFAULT = plain("posix_spawnattr_setsigdefault",
+            FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle SIGDELSET = plain("sigdelset", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
+            FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
+    private static final MethodHandle PIPE2 = errno("pipe2", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle READ = errno("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    private static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    private static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle POLL = errno("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+    private static final MethodHandle WAITPID = errno("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
+    private static final MethodHandle KILL = errno("kill", FunctionDescriptor.of(INT, INT, INT));
+
+    private Spawn() {}
+
+    private static MethodHandle plain(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd);
+    }
+
+    private static MethodHandle errno(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, Linker.Option.captureCallState("errno"));
+    }
+
+    public static Pipe pipe() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment fds = arena.allocate(INT, 2);
+            Libc.check("pipe2", (int) PIPE2.invokeExact(state, fds, O_CLOEXEC), state);
+            return new Pipe(fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Starts the program; returns its pid. */
+    public static int spawn(SpawnRequest req) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
+            MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 16);
+            check("posix_spawn_file_actions_init", (int) FA_INIT.invokeExact(fa));
+            check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
+            try {
+                check("addopen stdin", (int) FA_OPEN.invokeExact(fa, 0, arena.allocateFrom(req.stdin()), O_RDONLY, 0));
+                check("addopen stdout", (int) FA_OPEN.invokeExact(fa, 1, arena.allocateFrom(req.stdout()),
+                        O_WRONLY | O_CREAT | O_APPEND, 0644));
+                check("addopen stderr", (int) FA_OPEN.invokeExact(fa, 2, arena.allocateFrom(req.stderr()),
+                        O_WRONLY | O_CREAT | O_APPEND, 0644));
+                for (Map.Entry<Integer, Integer> e : req.childFds().entrySet()) {
+                    check("adddup2", (int) FA_DUP2.invokeExact(fa, (int) e.getValue(), (int) e.getKey()));
+                }
+                MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
+                check("sigemptyset", (int) SIGEMPTYSET.invokeExact(empty));
+                MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
+                check("sigfillset", (int) SIGFILLSET.invokeExact(all));
+                check("sigdelset", (int) SIGDELSET.invokeExact(all, SIGKILL));
+                check("sigdelset", (int) SIGDELSET.invokeExact(all, SIGSTOP));
+                check("posix_spawnattr_setsigmask", (int) ATTR_SIGMASK.invokeExact(attr, empty));
+                check("posix_spawnattr_setsigdefault", (int) ATTR_SIGDEFAULT.invokeExact(attr, all));
+                int flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (req.setsid() ? POSIX_SPAWN_SETSID : 0);
+                check("posix_spawnattr_setflags", (int) ATTR_FLAGS.invokeExact(attr, (short) flags));
+
+                MemorySegment argv = strings(arena, req.argv());
+                MemorySegment envp = strings(arena, req.env().entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).toList());
+                MemorySegment pid = arena.allocate(INT);
+                int rc = (int) POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(req.path()), fa, attr, argv, envp);
+                if (rc != 0) {
+                    throw new SyscallException("posix_spawn " + req.path(), rc, Libc.strerror(rc));
+                }
+                return pid.get(INT, 0);
+            } finally {
+                int ignored = (int) FA_DESTROY.invokeExact(fa);
+                ignored = (int) ATTR_DESTROY.invokeExact(attr);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(PTR, values.size() + 1);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(PTR, i, arena.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(PTR, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static void check(String call, int rc) {
+        if (rc != 0) {
+            throw new SyscallException(call, rc, Libc.strerror(rc));
+        }
+    }
+
+    /**
+     * Waits for child {@code pid} to end, at most {@code timeout}: its exit code, or 128 + the signal that
+     * killed it; empty when it is still running.
+     */
+    public static OptionalInt waitExit(int pid, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long sleepMicros = 100;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment status = arena.allocate(INT);
+            while (true) {
+                int rc = (int) WAITPID.invokeExact(state, pid, status, WNOHANG);
+                if (rc == pid) {
+                    int s = status.get(INT, 0);
+                    int signal = s & 0x7f;
+                    return OptionalInt.of(signal == 0 ? (s >> 8) & 0xff : 128 + signal);
+                }
+                if (rc < 0 && Libc.errno(state) != EINTR) {
+                    Libc.check("waitpid", rc, state);
+                }
+                if (System.nanoTime() >= deadline) {
+                    return OptionalInt.empty();
+                }
+                Thread.sleep(sleepMicros / 1000, (int) (sleepMicros % 1000) * 1000);
+                sleepMicros = Math.min(sleepMicros * 2, 20_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void kill(int pid, int signal) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            Libc.check("kill", (int) KILL.invokeExact(state, pid, signal), state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Reads until end of file, at most {@code maxBytes}; TimeoutException when EOF does not come in time. */
+    public static byte[] readAll(int fd, Duration timeout, int maxBytes) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment pfd = arena.allocate(8, 4);
+            MemorySegment buf = arena.allocate(8192);
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new TimeoutException("no end of data on descriptor " + fd + " within " + timeout.toMillis() + " ms");
+                }
+                pfd.set(INT, 0, fd);
+                pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+                pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+                int ready = (int) POLL.invokeExact(state, pfd, 1L, (int) Math.min(left, Integer.MAX_VALUE));
+                if (ready < 0) {
+                    if (Libc.errno(state) == EINTR) {
+                        continue;
+                    }
+                    Libc.check("poll", ready, state);
+                }
+                if (ready == 0) {
+                    continue;
+                }
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n < 0) {
+                    if (Libc.errno(state) == EINTR) {
+                        continue;
+                    }
+                    Libc.check("read", n, state);
+                }
+                if (n == 0) {
+                    return out.toByteArray();
+                }
+                if (out.size() + n > maxBytes) {
+                    throw new IllegalStateException("more than " + maxBytes + " bytes on descriptor " + fd);
+                }
+                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void writeFully(int fd, byte[] data) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            long off = 0;
+            while (off < data.length) {
+                long n = (long) WRITE.invokeExact(state, fd, buf.asSlice(off), (long) data.length - off);
+                if (n < 0) {
+                    if (Libc.errno(state) == EINTR) {
+                        continue;
+                    }
+                    Libc.check("write", n, state);
+                }
+                off += n;
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Closes a descriptor; a negative one is ignored, and so are errors (the descriptor is gone either way). */
+    public static void close(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            int ignored = (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
