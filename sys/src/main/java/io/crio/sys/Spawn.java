@@ -275,6 +275,45 @@ public final class Spawn {
         }
     }
 
+    /**
+     * Reads what is available once data arrives, at most {@code maxBytes}: an empty array at end of file;
+     * TimeoutException when nothing arrives in time.
+     */
+    public static byte[] readSome(int fd, Duration timeout, int maxBytes) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment pfd = arena.allocate(8, 4);
+            MemorySegment buf = arena.allocate(Math.max(1, maxBytes));
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new TimeoutException("no data on descriptor " + fd + " within " + timeout.toMillis() + " ms");
+                }
+                pfd.set(INT, 0, fd);
+                pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+                pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+                int ready = (int) POLL.invokeExact(state, pfd, 1L, (int) Math.min(left, Integer.MAX_VALUE));
+                if (ready < 0 && Libc.errno(state) != EINTR) {
+                    Libc.check("poll", ready, state);
+                }
+                if (ready <= 0) {
+                    continue;
+                }
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n < 0) {
+                    if (Libc.errno(state) == EINTR) {
+                        continue;
+                    }
+                    Libc.check("read", n, state);
+                }
+                return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     public static void writeFully(int fd, byte[] data) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.captureState(arena);

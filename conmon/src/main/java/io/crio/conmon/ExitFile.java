@@ -1,0 +1,24 @@
+package io.crio.conmon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+/** The exit file conmon writes into its exit directory when the container's process ends: the exit code as text. */
+public final class ExitFile {
+
+    private ExitFile() {}
+
+    public static OptionalInt read(Path exitDir, String containerId) {
+        try {
+            String text = Files.readString(exitDir.resolve(containerId)).trim();
+            return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
+        } catch (NoSuchFileException e) {
+            return OptionalInt.empty();
+        } catch (IOException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.crio.conmon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crio.oci.OciRuntimeCli;
+import io.crio.sys.Libc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real conmon and runc: create, start, log, kill, exit file, delete; and a failing create. */
+class ConmonLauncherTest {
+
+    static final Path CONMON = Path.of("/usr/bin/conmon");
+    static final Path RUNC = Path.of("/usr/sbin/runc");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void requireRootAndTools() {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "needs root");
+        Assumptions.assumeTrue(Files.isExecutable(CONMON) && Files.isExecutable(RUNC), "needs conmon and runc");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void removeTestCgroups() throws Exception {
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Files.deleteIfExists(h.resolve("crio-conmon-test"));
+            }
+        } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+            // a container cgroup still exists, or no cgroup file system
+        }
+    }
+
+    private Path bundle(String id, List<String> args, boolean withRootfs) throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve(id));
+        Path rootfs = bundle.resolve("rootfs");
+        if (withRootfs) {
+            Files.createDirectories(rootfs.resolve("bin"));
+            Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+            for (String applet : List.of("sh", "sleep", "echo")) {
+                Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
+            }
+            for (String d : List.of("proc", "sys", "dev", "tmp")) {
+                Files.createDirectories(rootfs.resolve(d));
+            }
+        }
+        Process p = new ProcessBuilder(RUNC.toString(), "spec", "--bundle", bundle.toString()).inheritIO().start();
+        assertEquals(0, p.waitFor());
+        ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+        ObjectNode process = (ObjectNode) spec.get("process");
+        process.put("terminal", false);
+        process.remove("rlimits");
+        ArrayNode a = process.putArray("args");
+        args.forEach(a::add);
+        ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/crio-conmon-test/" + id);
+        JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
+        return bundle;
+    }
+
+    private ConmonLaunch launch(String id, Path bundle) throws Exception {
+        return ConmonLaunch.builder().conmonPath(CONMON.toString()).runtimePath(RUNC.toString())
+                .runtimeRoot(dir.resolve("runc-root").toString()).containerId(id).containerName("k8s_" + id)
+                .bundleDir(bundle.toString()).containerPidFile(bundle.resolve("pidfile").toString())
+                .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
+                .logPath(dir.resolve(id + ".log").toString())
+                .exitDir(Files.createDirectories(dir.resolve("exits")).toString())
+                .socketDir(Files.createDirectories(dir.resolve("attach")).toString())
+                .persistDir(bundle.toString()).build();
+    }
+
+    @Test
+    void createsStartsLogsAndRecordsTheExit() throws Exception {
+        String id = "ctr" + System.nanoTime();
+        Path bundle = bundle(id, List.of("/bin/sh", "-c", "echo out; echo err >&2; sleep 30"), true);
+        OciRuntimeCli runc = new OciRuntimeCli(RUNC.toString(), dir.resolve("runc-root").toString(), false);
+        AtomicInteger seen = new AtomicInteger();
+        try {
+            long t0 = System.nanoTime();
+            ConmonLauncher.Created created = ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), seen::set);
+            long t1 = System.nanoTime();
+            assertTrue(created.containerPid() > 0);
+            assertTrue(seen.get() > 0, "beforeStart got conmon's pid");
+            assertEquals("created", runc.state(id).path("status").asText());
+            runc.start(id);
+            long t2 = System.nanoTime();
+            System.out.printf("conmon + runc create %.1f ms, runc start %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+            Path log = dir.resolve(id + ".log");
+            String text = awaitContent(log, "err");
+            assertTrue(text.lines().anyMatch(l -> l.matches("\\S+ stdout F out")), text);
+            assertTrue(text.lines().anyMatch(l -> l.matches("\\S+ stderr F err")), text);
+            runc.kill(id, "KILL");
+            OptionalInt code = OptionalInt.empty();
+            for (int i = 0; i < 500 && code.isEmpty(); i++) {
+                Thread.sleep(10);
+                code = ExitFile.read(dir.resolve("exits"), id);
+            }
+            assertEquals(OptionalInt.of(137), code);
+        } finally {
+            try {
+                runc.delete(id, true);
+            } catch (Exception ignored) {
+                // already deleted
+            }
+        }
+    }
+
+    @Test
+    void aFailingCreateReportsTheRuntimesMessageAndLeavesNoConmon() throws Exception {
+        String id = "bad" + System.nanoTime();
+        Path bundle = bundle(id, List.of("/bin/sh"), false);
+        ConmonException e = assertThrows(ConmonException.class,
+                () -> ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), pid -> { }));
+        assertTrue(e.getMessage().contains("rootfs") || e.getMessage().contains("no such file"), e.getMessage());
+        Path conmonPid = bundle.resolve("conmon-pidfile");
+        if (Files.exists(conmonPid)) {
+            int pid = Integer.parseInt(Files.readString(conmonPid).trim());
+            for (int i = 0; i < 200 && Files.exists(Path.of("/proc/" + pid + "/cmdline"))
+                    && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("conmon"); i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(!Files.exists(Path.of("/proc/" + pid)) || !Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains(id),
+                    "conmon " + pid + " still runs");
+        }
+    }
+
+    private static String awaitContent(Path file, String needle) throws Exception {
+        for (int i = 0; i < 500; i++) {
+            if (Files.exists(file)) {
+                String s = Files.readString(file);
+                if (s.contains(needle)) {
+                    return s;
+                }
+            }
+            Thread.sleep(10);
+        }
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+}
