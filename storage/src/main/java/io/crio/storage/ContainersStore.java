@@ -3,6 +3,7 @@ package io.crio.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.sys.StorageCalls;
+import io.crio.sys.MountCalls;
 import io.crio.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,12 @@ public final class ContainersStore implements AutoCloseable {
     private final LayerTable layers;
     private final ImageTable images;
     private final ContainerRefs containers;
+    private final ContainerTable containerTable;
+    /** Mounts of container layers made by this process, by layer ID. */
+    private final Map<String, Integer> mountCounts = new HashMap<>();
+    /** The kernel's limit on mount data (one page). */
+    static final int MAX_MOUNT_DATA = 4096;
+    private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
     private final LockFile layersLock;
     private final LockFile imagesLock;
     private final Set<String> inProgress;
@@ -73,6 +80,7 @@ public final class ContainersStore implements AutoCloseable {
         this.images = new ImageTable(graphRoot.resolve(DRIVER + "-images"));
         this.containers = new ContainerRefs(graphRoot.resolve(DRIVER + "-containers"),
                 runRoot.resolve(DRIVER + "-containers"));
+        this.containerTable = new ContainerTable(graphRoot.resolve(DRIVER + "-containers"));
         this.layersLock = LockFile.of(layersDir.resolve("layers.lock"));
         this.imagesLock = LockFile.of(graphRoot.resolve(DRIVER + "-images").resolve("images.lock"));
         this.inProgress = IN_PROGRESS.computeIfAbsent(graphRoot.toRealPath(), k -> ConcurrentHashMap.newKeySet());
@@ -693,6 +701,203 @@ public final class ContainersStore implements AutoCloseable {
             }
         }
         return doomed;
+    }
+
+    // ---------------------------------------------------------------- containers
+
+    /**
+     * Creates a container from image {@code imageId}: a new writable layer on top of the image's top layer,
+     * a record in {@code containers.json} (names must be unused by other containers) and the container's
+     * {@code userdata} directories in the graph root and the run root. Nothing stays behind on failure.
+     *
+     * @throws IllegalArgumentException for an unknown image or malformed ID
+     * @throws IllegalStateException when the ID or a name is taken
+     */
+    public ContainerRecord createContainer(String id, List<String> names, String imageId, String metadata)
+            throws IOException {
+        Ids.requireHexId("container ID", id);
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ih = imagesLock.shared();
+             LockFile.Hold ch = containersLock().exclusive()) {
+            refreshLayers(lh);
+            refreshImages(ih);
+            ObjectNode image = images.get(imageId);
+            if (image == null) {
+                throw new IllegalArgumentException("image " + imageId + " is not in the store");
+            }
+            List<ObjectNode> records = containerTable.records();
+            for (ObjectNode other : records) {
+                String otherId = StoreJson.text(other, "id");
+                if (id.equals(otherId)) {
+                    throw new IllegalStateException("container " + id + " already exists");
+                }
+                for (String n : StoreJson.strings(other, "names")) {
+                    if (names.contains(n)) {
+                        throw new IllegalStateException("the container name \"" + n + "\" is already in use by " + otherId);
+                    }
+                }
+            }
+            String parent = emptyToNull(StoreJson.text(image, "layer"));
+            String layerId = randomId();
+            Instant now = Instant.now();
+            LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, parent, now));
+            layers.save(Set.of(entry.file), lh);
+            boolean ok = false;
+            Path graphUserdata = containers.graphDir().resolve(id);
+            Path runUserdata = runRoot.resolve(DRIVER + "-containers").resolve(id);
+            try {
+                driver.create(layerId, parent);
+                Files.createDirectories(graphUserdata.resolve("userdata"));
+                Files.createDirectories(runUserdata.resolve("userdata"));
+                ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
+                List<ObjectNode> updated = new ArrayList<>(records);
+                updated.add(record);
+                containerTable.write(updated);
+                ch.recordWrite();
+                ok = true;
+                log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
+                return ContainerTable.toRecord(record);
+            } finally {
+                if (!ok) {
+                    deleteLayers(List.of(layerId), lh);
+                    deleteQuietly(graphUserdata);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    public Optional<ContainerRecord> container(String id) throws IOException {
+        return containers().stream().filter(c -> c.id().equals(id)).findFirst();
+    }
+
+    public Optional<ContainerRecord> containerByName(String name) throws IOException {
+        return containers().stream().filter(c -> c.names().contains(name)).findFirst();
+    }
+
+    public List<ContainerRecord> containers() throws IOException {
+        checkOpen();
+        try (LockFile.Hold ch = containersLock().shared()) {
+            return ContainerTable.toRecords(containerTable.records());
+        }
+    }
+
+    /**
+     * Mounts the container's root file system (overlay of its layer over its image's layers) at the layer's
+     * {@code merged} directory and returns that path; mounts are counted, so each call needs an
+     * {@link #unmount}.
+     */
+    public Path mount(String id) throws IOException {
+        ContainerRecord c = container(id).orElseThrow(() -> new ContainerNotFoundException(id));
+        synchronized (mountCounts) {
+            Path merged = driver.dir(c.layer()).resolve("merged");
+            int count = mountCounts.getOrDefault(c.layer(), 0);
+            if (count == 0 && !MountCalls.isMountPoint(merged)) {
+                String options = mountOptions(c.layer());
+                try {
+                    MountCalls.mount("overlay", merged.toString(), "overlay", 0, options);
+                } catch (RuntimeException e) {
+                    throw new IOException("mounting the root file system of container " + id + ": " + e.getMessage(), e);
+                }
+            }
+            mountCounts.put(c.layer(), count + 1);
+            return merged;
+        }
+    }
+
+    /** Releases one mount of the container's root file system ({@code force}: all of them), unmounting at zero. */
+    public void unmount(String id, boolean force) throws IOException {
+        ContainerRecord c = container(id).orElseThrow(() -> new ContainerNotFoundException(id));
+        unmountLayer(c.layer(), force);
+    }
+
+    private void unmountLayer(String layer, boolean force) throws IOException {
+        synchronized (mountCounts) {
+            int count = mountCounts.getOrDefault(layer, 0);
+            int next = force ? 0 : Math.max(0, count - 1);
+            if (next == 0) {
+                mountCounts.remove(layer);
+                Path merged = driver.dir(layer).resolve("merged");
+                try {
+                    MountCalls.umount2IfMounted(merged.toString(), MountCalls.MNT_DETACH);
+                } catch (RuntimeException e) {
+                    throw new IOException("unmounting " + merged + ": " + e.getMessage(), e);
+                }
+            } else {
+                mountCounts.put(layer, next);
+            }
+        }
+    }
+
+    /** Deletes a container: unmounts it, removes its layer, its record and its userdata directories. */
+    public void deleteContainer(String id) throws IOException {
+        checkOpen();
+        rw.writeLock().lock();
+        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ch = containersLock().exclusive()) {
+            refreshLayers(lh);
+            List<ObjectNode> records = containerTable.records();
+            ObjectNode record = ContainerTable.find(records, id).orElseThrow(() -> new ContainerNotFoundException(id));
+            String layer = StoreJson.text(record, "layer");
+            if (layer != null && !layer.isEmpty()) {
+                unmountLayer(layer, true);
+            }
+            List<ObjectNode> remaining = new ArrayList<>(records);
+            remaining.remove(record);
+            containerTable.write(remaining);
+            ch.recordWrite();
+            if (layer != null && !layer.isEmpty() && layers.get(layer) != null) {
+                deleteLayers(List.of(layer), lh);
+            }
+            deleteQuietly(containers.graphDir().resolve(id));
+            deleteQuietly(runRoot.resolve(DRIVER + "-containers").resolve(id));
+            log.debug("Deleted container {} (layer {})", id, layer);
+        } catch (IOException | RuntimeException e) {
+            forgetAfterFailure();
+            throw e;
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** The overlay mount options: absolute paths of the lower layers' short links, the upper and work dirs. */
+    String mountOptions(String layer) throws IOException {
+        Path dir = driver.dir(layer);
+        List<String> lowers = new ArrayList<>();
+        Path lowerFile = dir.resolve("lower");
+        if (Files.exists(lowerFile)) {
+            for (String l : Files.readString(lowerFile, java.nio.charset.StandardCharsets.US_ASCII).trim().split(":")) {
+                if (!l.isEmpty()) {
+                    lowers.add(driver.home().resolve(l).toString());
+                }
+            }
+        }
+        if (lowers.isEmpty()) {
+            Path empty = dir.resolve("empty");
+            Files.createDirectories(empty);
+            lowers.add(empty.toString());
+        }
+        String options = "lowerdir=" + String.join(":", lowers) + ",upperdir=" + dir.resolve("diff")
+                + ",workdir=" + dir.resolve("work");
+        if (options.length() >= MAX_MOUNT_DATA) {
+            throw new IOException("the overlay mount options of layer " + layer + " are longer than the kernel accepts ("
+                    + options.length() + " bytes; too many image layers)");
+        }
+        return options;
+    }
+
+    private LockFile containersLock() throws IOException {
+        return LockFile.of(containers.graphDir().resolve("containers.lock"));
+    }
+
+    private static String randomId() {
+        byte[] b = new byte[32];
+        ID_RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**

@@ -113,6 +113,28 @@ class PodmanInteropTest {
         assertFalse(Files.exists(g.resolve("overlay").resolve(layerId)));
     }
 
+    @Test
+    void podmanListsOurContainers() throws Exception {
+        TestImages.Layer layer = TestImages.busyboxLayer();
+        String layerId = ContainersStore.layerId(null, layer.diffDigest());
+        try (PendingLayer p = store.beginLayer(layerId, null)) {
+            TestImages.writeBusyboxFiles(p.diffDir());
+            p.commit(layer.diffDigest(), layer.size(), layer.diffDigest(), layer.size());
+        }
+        TestImages.Image img = TestImages.image(List.of(layer), "/bin/sh");
+        store.putImage(img.id(), layerId, List.of(NAME), List.of(img.manifestDigest()), img.bigData(), Instant.now());
+        String id = "c".repeat(8) + img.id().substring(8);
+        store.createContainer(id, List.of("k8s_POD_interop"), img.id(), "{}");
+
+        Result ps = podman(List.of("ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}} {{.Names}}"), 120);
+        assertEquals(0, ps.exit(), ps.output());
+        assertTrue(ps.output().lines().anyMatch(l -> l.equals(id + " k8s_POD_interop")), ps.output());
+
+        store.deleteContainer(id);
+        Result after = podman(List.of("ps", "--all", "--external", "--quiet"), 120);
+        assertEquals("", after.output().strip());
+    }
+
     record Result(int exit, String output) {}
 
     private List<String> podmanCommand(List<String> args) {
