@@ -6,6 +6,7 @@ import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.LoadedConfig;
 import io.crio.daemon.config.NetworkSection;
+import io.crio.daemon.sandbox.InfraContainers;
 import io.crio.daemon.sandbox.NameRegistry;
 import io.crio.daemon.sandbox.PodNetwork;
 import io.crio.daemon.sandbox.SandboxBackend;
@@ -101,7 +102,10 @@ public final class Daemon {
         List<Path> pluginDirs = net.effectivePluginDirs().stream().map(Path::of).toList();
         networkWatcher = new CniNetworkWatcher(Path.of(net.networkDir()), pluginDirs, net.cniDefaultNetwork());
         PodNetwork pods = new PodNetwork(networkWatcher, new CniExecutor(pluginDirs, CNI_CACHE, CNI_TIMEOUT));
-        SandboxBackend sandboxes = new SandboxBackend(SandboxSettings.from(cfg), pods, new NameRegistry());
+        ImageBackend imageBackend = new ImageBackend(cfg, RegistriesConfig.fileFromEnvironment(),
+                RegistriesConfig.dirFromEnvironment());
+        SandboxBackend sandboxes = new SandboxBackend(SandboxSettings.from(cfg), pods, new NameRegistry(),
+                cgroups -> new InfraContainers(cfg, lookup, imageBackend, cgroups));
         RuntimeService runtime = new RuntimeService(config, new RuntimeHealth(lookup, probe),
                 new NetworkHealth(networkWatcher), podNetwork, sandboxes);
         Path socket = Path.of(cfg.crio().api().listen());
@@ -109,8 +113,7 @@ public final class Daemon {
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxRecvMsgSize()),
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxSendMsgSize())),
                 List.of(LeanServiceBinding.bind(runtime, RuntimeServiceGrpc.class, RuntimeServiceGrpc.SERVICE_NAME),
-                        LeanServiceBinding.bind(new ImageService(config, new ImageBackend(cfg,
-                                RegistriesConfig.fileFromEnvironment(), RegistriesConfig.dirFromEnvironment())),
+                        LeanServiceBinding.bind(new ImageService(config, imageBackend),
                                 ImageServiceGrpc.class, ImageServiceGrpc.SERVICE_NAME)));
         try {
             server.start();

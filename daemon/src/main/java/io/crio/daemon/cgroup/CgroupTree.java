@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class CgroupTree {
 
+    /** The monitor cgroup value meaning "the pod's own cgroup". */
+    public static final String POD_MONITOR = "pod";
+
     private static final Logger log = LoggerFactory.getLogger(CgroupTree.class);
 
     /** One mounted hierarchy; {@code cpuset} is true for the v1 cpuset controller, whose new groups need cpus/mems. */

@@ -73,16 +73,18 @@ final class PodSandboxCalls {
         Sandbox sb = find(request.getPodSandboxId()).orElseThrow(() -> CriException.notFound(
                 "could not find pod \"" + request.getPodSandboxId() + "\""));
         PodSandboxStatusResponse.Builder response = PodSandboxStatusResponse.newBuilder()
-                .setStatus(SandboxViews.status(sb));
+                .setStatus(SandboxViews.status(sb, backend.get().infra()::exited));
         if (request.getVerbose()) {
-            response.putInfo("info", SandboxViews.info(sb));
+            var infra = backend.get().infra();
+            response.putInfo("info", SandboxViews.info(sb, infra.pid(sb.record()), infra.pauseImage()));
         }
         return response.build();
     }
 
     ListPodSandboxResponse list(ListPodSandboxRequest request) {
         return ListPodSandboxResponse.newBuilder()
-                .addAllItems(SandboxViews.list(backend.get().store(), request.getFilter()))
+                .addAllItems(SandboxViews.list(backend.get().store(), request.getFilter(),
+                        backend.get().infra()::exited))
                 .build();
     }
 

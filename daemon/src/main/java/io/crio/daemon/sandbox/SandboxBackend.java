@@ -19,17 +19,20 @@ public final class SandboxBackend {
     private static final Logger log = LoggerFactory.getLogger(SandboxBackend.class);
 
     /** The opened parts. */
-    public record Parts(SandboxStore store, SandboxRunner runner, SandboxTeardown teardown) {}
+    public record Parts(SandboxStore store, SandboxRunner runner, SandboxTeardown teardown, InfraContainers infra) {}
 
     private final SandboxSettings settings;
     private final PodNetwork network;
     private final NameRegistry names;
+    private final java.util.function.Function<CgroupTree, InfraContainers> infraFactory;
     private volatile Parts parts;
 
-    public SandboxBackend(SandboxSettings settings, PodNetwork network, NameRegistry names) {
+    public SandboxBackend(SandboxSettings settings, PodNetwork network, NameRegistry names,
+                          java.util.function.Function<CgroupTree, InfraContainers> infraFactory) {
         this.settings = settings;
         this.network = network;
         this.names = names;
+        this.infraFactory = infraFactory;
     }
 
     public Parts get() {
@@ -63,9 +66,10 @@ public final class SandboxBackend {
         }
         CgroupTree cgroups = CgroupTree.fromMountinfo();
         PendingCreations pending = new PendingCreations(Clock.systemUTC());
+        InfraContainers infra = infraFactory.apply(cgroups);
         return new Parts(store,
-                new SandboxRunner(settings, store, pending, network, cgroups),
-                new SandboxTeardown(store, network, cgroups, pending));
+                new SandboxRunner(settings, store, pending, network, cgroups, infra),
+                new SandboxTeardown(store, network, cgroups, pending, infra), infra);
     }
 
     private static void reconcile(SandboxStore store, Sandbox sb) {

@@ -43,15 +43,17 @@ public final class SandboxRunner {
     private final PendingCreations pending;
     private final PodNetwork network;
     private final CgroupTree cgroups;
+    private final InfraContainers infra;
     private final NamespacePinner pinner = new NamespacePinner();
 
     public SandboxRunner(SandboxSettings settings, SandboxStore store, PendingCreations pending, PodNetwork network,
-                         CgroupTree cgroups) {
+                         CgroupTree cgroups, InfraContainers infra) {
         this.settings = settings;
         this.store = store;
         this.pending = pending;
         this.network = network;
         this.cgroups = cgroups;
+        this.infra = infra;
     }
 
     /** What the caller's call looks like: how long it may still wait, and whether it has gone away. */
@@ -124,10 +126,6 @@ public final class SandboxRunner {
         String cgroupParent = settings.cgroups().sandboxParent(config.getLinux().getCgroupParent());
         long shmSize = shmSize(config.getAnnotationsMap());
         PodNetwork.capabilityArgs(config);
-        if (infra) {
-            throw CriException.failedPrecondition("pods whose containers share a PID namespace (namespace_options.pid"
-                    + " POD) need an infra container, which is not supported yet; use pid CONTAINER or NODE");
-        }
         return new Plan(name(config.getMetadata()), handler, hostNetwork, hostIpc, infra, sysctls, cgroupParent, shmSize);
     }
 
@@ -206,16 +204,27 @@ public final class SandboxRunner {
             }
             long netNanos = System.nanoTime() - tNet;
 
-            long tState = System.nanoTime();
             SandboxRecord record = new SandboxRecord(SandboxRecord.VERSION, id, plan.name(), config.toByteArray(),
                     plan.handler(), now(), true, hostname, runDir.toString(), shmPath, shmMounted,
                     resolvPath.toString(), hostnamePath.toString(), namespaces, plan.cgroupParent(), cgroupDir,
                     networkName, !networkName.isEmpty(), ips, plan.sysctls(), "");
+            long infraNanos = 0;
+            if (plan.infra()) {
+                long tInfra = System.nanoTime();
+                record = record.withInfraContainerId(id);
+                SandboxRecord started = record;
+                infra.start(new InfraContainers.Request(record, config, plan.hostIpc()), undo);
+                undo.push("stop infra container " + id, () -> infra.stop(started));
+                infraNanos = System.nanoTime() - tInfra;
+            }
+
+            long tState = System.nanoTime();
             store.add(record);
             long stateNanos = System.nanoTime() - tState;
             undo.commit();
-            log.info("Ran pod sandbox {} ({}) in {} ms: namespaces {} ms, network {} ms, state {} ms", id, plan.name(),
-                    ms(System.nanoTime() - t0), ms(nsNanos), ms(netNanos), ms(stateNanos));
+            log.info("Ran pod sandbox {} ({}) in {} ms: namespaces {} ms, network {} ms, state {} ms{}", id, plan.name(),
+                    ms(System.nanoTime() - t0), ms(nsNanos), ms(netNanos), ms(stateNanos),
+                    plan.infra() ? ", infra container " + ms(infraNanos) + " ms" : "");
         } catch (IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create pod sandbox " + plan.name() + ": "

@@ -26,19 +26,23 @@ public final class SandboxTeardown {
     private final CgroupTree cgroups;
     private final NamespacePinner pinner = new NamespacePinner();
     private final PendingCreations pending;
+    private final InfraContainers infra;
 
-    public SandboxTeardown(SandboxStore store, PodNetwork network, CgroupTree cgroups, PendingCreations pending) {
+    public SandboxTeardown(SandboxStore store, PodNetwork network, CgroupTree cgroups, PendingCreations pending,
+                           InfraContainers infra) {
         this.store = store;
         this.network = network;
         this.cgroups = cgroups;
         this.pending = pending;
+        this.infra = infra;
     }
 
     public void stop(Sandbox sb) {
         sb.lock().lock();
         try {
             SandboxRecord r = sb.record();
-            if (!r.ready() && !r.networkAttached() && !r.shmMounted() && r.namespaces().isEmpty()) {
+            if (!r.ready() && !r.networkAttached() && !r.shmMounted() && r.namespaces().isEmpty()
+                    && (r.infraContainerId().isEmpty() || infra.exited(r))) {
                 log.info("Stopped pod sandbox (already stopped): {}", sb.id());
                 return;
             }
@@ -46,6 +50,7 @@ public final class SandboxTeardown {
             if (r.ready()) {
                 store.update(sb, rec -> rec.withReady(false));
             }
+            infra.stop(r);
             if (r.networkAttached()) {
                 network.detach(r.networkName(), sb.id(), sb.config(), r.namespaces().getOrDefault("net", ""));
                 store.update(sb, rec -> rec.withNetworkAttached(false));
@@ -69,6 +74,7 @@ public final class SandboxTeardown {
             stop(sb);
             SandboxRecord r = sb.record();
             log.info("Removing pod sandbox: {}", sb.id());
+            infra.remove(r);
             if (!r.cgroupDir().isEmpty()) {
                 cgroups.remove(r.cgroupDir());
             }

@@ -14,13 +14,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** The CRI views of sandboxes: PodSandboxStatus (with its verbose info) and ListPodSandbox with filters. */
 public final class SandboxViews {
 
     private SandboxViews() {}
 
-    public static PodSandboxStatus status(Sandbox sb) {
+    public static PodSandboxStatus status(Sandbox sb, Predicate<SandboxRecord> infraExited) {
         SandboxRecord r = sb.record();
         PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder();
         if (!r.ips().isEmpty()) {
@@ -32,7 +33,7 @@ public final class SandboxViews {
         return PodSandboxStatus.newBuilder()
                 .setId(r.id())
                 .setMetadata(sb.config().getMetadata())
-                .setState(state(r))
+                .setState(state(r, infraExited))
                 .setCreatedAt(r.createdAt())
                 .setNetwork(net)
                 .setLinux(LinuxPodSandboxStatus.newBuilder()
@@ -43,12 +44,12 @@ public final class SandboxViews {
                 .build();
     }
 
-    public static PodSandbox item(Sandbox sb) {
+    public static PodSandbox item(Sandbox sb, Predicate<SandboxRecord> infraExited) {
         SandboxRecord r = sb.record();
         return PodSandbox.newBuilder()
                 .setId(r.id())
                 .setMetadata(sb.config().getMetadata())
-                .setState(state(r))
+                .setState(state(r, infraExited))
                 .setCreatedAt(r.createdAt())
                 .putAllLabels(sb.config().getLabelsMap())
                 .putAllAnnotations(sb.config().getAnnotationsMap())
@@ -56,12 +57,15 @@ public final class SandboxViews {
                 .build();
     }
 
-    static PodSandboxState state(SandboxRecord r) {
-        return r.ready() ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+    /** Ready until stopped, or until its infra container (if it has one) exits. */
+    static PodSandboxState state(SandboxRecord r, Predicate<SandboxRecord> infraExited) {
+        boolean ready = r.ready() && (r.infraContainerId().isEmpty() || !infraExited.test(r));
+        return ready ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
     }
 
     /** The sandboxes matching {@code filter} (an ID that is a full ID or a unique prefix, state, labels), oldest first. */
-    public static List<PodSandbox> list(SandboxStore store, PodSandboxFilter filter) {
+    public static List<PodSandbox> list(SandboxStore store, PodSandboxFilter filter,
+                                        Predicate<SandboxRecord> infraExited) {
         List<Sandbox> candidates;
         if (!filter.getId().isEmpty()) {
             List<Sandbox> byPrefix = new ArrayList<>();
@@ -77,13 +81,13 @@ public final class SandboxViews {
         }
         List<PodSandbox> out = new ArrayList<>();
         candidates.stream().sorted(Comparator.comparingLong(sb -> sb.record().createdAt())).forEach(sb -> {
-            if (filter.hasState() && filter.getState().getState() != state(sb.record())) {
+            if (filter.hasState() && filter.getState().getState() != state(sb.record(), infraExited)) {
                 return;
             }
             if (!matches(sb.config().getLabelsMap(), filter.getLabelSelectorMap())) {
                 return;
             }
-            out.add(item(sb));
+            out.add(item(sb, infraExited));
         });
         return out;
     }
@@ -101,8 +105,19 @@ public final class SandboxViews {
      * The verbose {@code info} of PodSandboxStatus: as CRI-O for a pod without an infra container, a
      * {@code runtimeSpec} describing the pod (hostname, namespaces, cgroup parent, sysctls, annotations).
      */
-    public static String info(Sandbox sb) {
+    public static String info(Sandbox sb, java.util.OptionalInt infraPid, String pauseImage) {
         SandboxRecord r = sb.record();
+        if (!r.infraContainerId().isEmpty()) {
+            ObjectNode root = SandboxStore.JSON.createObjectNode();
+            root.put("image", pauseImage);
+            root.put("pid", infraPid.orElse(0));
+            try {
+                root.set("runtimeSpec", SandboxStore.JSON.readTree(java.nio.file.Path.of(r.runDir(), "config.json").toFile()));
+            } catch (java.io.IOException e) {
+                root.putObject("runtimeSpec");
+            }
+            return root.toString();
+        }
         ObjectNode root = SandboxStore.JSON.createObjectNode();
         ObjectNode spec = root.putObject("runtimeSpec");
         spec.put("ociVersion", "1.0.2");

@@ -93,6 +93,6 @@ class SandboxStoreTest {
     }
 
     private static List<String> names(SandboxStore store, PodSandboxFilter filter) {
-        return SandboxViews.list(store, filter).stream().map(p -> p.getMetadata().getName()).toList();
+        return SandboxViews.list(store, filter, r -> false).stream().map(p -> p.getMetadata().getName()).toList();
     }
 }
