@@ -292,6 +292,31 @@ class PodSandboxNetworkIT {
     }
 
     @Test
+    void thePodCgroupIsMadeUnderItsParentAndRemovedWithThePod() throws Exception {
+        String parent = "/crio-e2e-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
+        Path hierarchy = Stream.of("pids", "memory", "unified").map(h -> Path.of("/sys/fs/cgroup", h))
+                .filter(Files::isDirectory).findFirst().orElse(Path.of("/sys/fs/cgroup"));
+        String id = run(client, pod("cgroup").setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(parent)
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setPid(NamespaceMode.CONTAINER)))).build());
+        try {
+            assertTrue(Files.isDirectory(hierarchy.resolve(parent.substring(1)).resolve("crio-" + id)),
+                    "pod cgroup under " + hierarchy + parent);
+            StatusRuntimeException slice = assertThrows(StatusRuntimeException.class, () -> run(client,
+                    pod("slice").setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("kubepods.slice")).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, slice.getStatus().getCode(), "a slice needs the systemd manager");
+            stopAndRemove(client, id);
+            assertFalse(Files.exists(hierarchy.resolve(parent.substring(1)).resolve("crio-" + id)));
+        } finally {
+            try (Stream<Path> hs = Files.list(Path.of("/sys/fs/cgroup"))) {
+                for (Path h : hs.toList()) {
+                    Files.deleteIfExists(h.resolve(parent.substring(1)));
+                }
+            }
+        }
+    }
+
+    @Test
     void badInputIsRejectedAndCreatesNothing() throws Exception {
         List<String> before = files(dir.resolve("runroot/overlay-containers"));
         List<String> mountsBefore = mountsUnder(dir);
