@@ -129,6 +129,12 @@ class PodSandboxNetworkIT {
         c.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
     }
 
+    static void removeAll(CriClient c) {
+        for (PodSandbox p : c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+            stopAndRemove(c, p.getId());
+        }
+    }
+
     static Path netns(Path d, String id) {
         return d.resolve("ns/netns").resolve(id);
     }
@@ -454,6 +460,38 @@ class PodSandboxNetworkIT {
             assertTrue(id != null, "the name was released and the pod runs once the network works");
             stopAndRemove(cl, id);
             assertGone(other, n, id);
+        } finally {
+            n.deleteBridge();
+        }
+    }
+
+    @Test
+    void aRetryAfterTheDeadlineGetsTheSamePod(@TempDir Path other) throws Exception {
+        CniFixtures n = CniFixtures.random("e2e-slow", other);
+        Path plugins = Files.createDirectories(other.resolve("plugins"));
+        Path slow = plugins.resolve("slowbridge");
+        Files.writeString(slow, "#!/bin/sh\n[ \"$CNI_COMMAND\" = ADD ] && sleep 1\nexec /usr/lib/cni/bridge\n");
+        slow.toFile().setExecutable(true);
+        writeConfig(other, n, n.conflist().replace("\"type\":\"bridge\"", "\"type\":\"slowbridge\""));
+        try (CrioProcess c = CrioProcess.start(other, Map.of()).awaitReady(START); CriClient cl = new CriClient(c.socket())) {
+            PodSandboxConfig config = pod("slow").build();
+            StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> cl.runtime()
+                    .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                    .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build()));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
+            try {
+                // kubelet's retry, while the first request still runs or after it finished: the same pod
+                String first = run(cl, config);
+                List<PodSandbox> pods = cl.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
+                assertEquals(List.of(first), pods.stream().map(PodSandbox::getId).toList(), "one pod, not two");
+                // a further request is no retry: the name is taken
+                StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> run(cl, config));
+                assertEquals(Status.Code.ALREADY_EXISTS, dup.getStatus().getCode());
+                stopAndRemove(cl, first);
+                assertGone(other, n, first);
+            } finally {
+                removeAll(cl);
+            }
         } finally {
             n.deleteBridge();
         }
