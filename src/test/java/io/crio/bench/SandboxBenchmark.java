@@ -15,6 +15,9 @@ import io.crio.cni.NetworkConfigList;
 import io.crio.cni.RuntimeConf;
 import io.crio.e2e.CriClient;
 import io.crio.e2e.CrioProcess;
+import io.crio.e2e.registry.FixtureImages;
+import io.crio.e2e.registry.RegistryPusher;
+import io.crio.e2e.registry.RegistryServer;
 import io.crio.sys.NamespacePinner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +38,8 @@ import java.util.regex.Pattern;
 /**
  * Pod sandbox lifecycle cost (not a test). Starts the daemon on a temporary root with a bridge +
  * host-local + portmap network, then drives RunPodSandbox / StopPodSandbox / RemovePodSandbox over the
- * socket: N cycles one after another, then the same number spread over 10 concurrent clients. Prints
+ * socket: N cycles one after another, then the same number spread over 10 concurrent clients, then N
+ * cycles of pods that share a PID namespace (an infra container from a pause image on a local registry). Prints
  * p50/p90/max per RPC as the client sees it, the daemon's own split of RunPodSandbox (namespaces, CNI ADD,
  * state write, from its log), and the floor: the same conflist's ADD and DEL run directly by this process
  * on a namespace it pinned itself.
@@ -61,14 +65,20 @@ public final class SandboxBenchmark {
                   "ipam":{"type":"host-local","ranges":[[{"subnet":"10.%d.0.0/16"}]],"dataDir":"%s"}},
                  {"type":"portmap","capabilities":{"portMappings":true}}]}
                 """.formatted(bridge, subnet, dir.resolve("ipam")));
+        RegistryServer registry = RegistryServer.start();
+        FixtureImages.pause(RegistryPusher.of(registry), "bench/pause", "1");
         Files.writeString(dir.resolve("crio.conf"), """
                 [crio.runtime]
                 namespaces_dir = "%s"
                 log_level = "info"
+                container_exits_dir = "%s"
+                [crio.image]
+                pause_image = "%s/bench/pause:1"
+                pause_command = "/pause"
                 [crio.network]
                 network_dir = "%s"
-                """.formatted(dir.resolve("ns"), dir.resolve("net.d")));
-        try {
+                """.formatted(dir.resolve("ns"), dir.resolve("exits"), registry.url(), dir.resolve("net.d")));
+        try (registry) {
             Floor floor = floor(dir, cycles);
             try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(Duration.ofSeconds(60));
                  CriClient client = new CriClient(crio.socket())) {
@@ -105,9 +115,19 @@ public final class SandboxBenchmark {
                 }
                 double concSeconds = (System.nanoTime() - t1) / 1e9;
 
+                // pods sharing a PID namespace: an infra container (pause through conmon and runc) each
+                cycle(client, "infra-warmup", new Timings(), NamespaceMode.POD);
+                Timings infra = new Timings();
+                long t2 = System.nanoTime();
+                for (int i = 0; i < cycles; i++) {
+                    cycle(client, "infra-" + i, infra, NamespaceMode.POD);
+                }
+                double infraSeconds = (System.nanoTime() - t2) / 1e9;
+
                 System.out.printf("pod sandbox lifecycle, %d cycles (bridge + host-local + portmap, no host ports)%n", cycles);
                 sequential.print("sequential", seqSeconds, cycles);
                 concurrent.print("concurrent x" + CONCURRENCY, concSeconds, cycles);
+                infra.print("with infra (pid POD)", infraSeconds, cycles);
                 System.out.printf("daemon split of RunPodSandbox (sequential), p50: total %.2f ms, namespaces %.2f ms,"
                                 + " CNI ADD %.2f ms, state write %.2f ms%n",
                         pct(col(splits, 0), 50), pct(col(splits, 1), 50), pct(col(splits, 2), 50), pct(col(splits, 3), 50));
@@ -122,10 +142,14 @@ public final class SandboxBenchmark {
     }
 
     static void cycle(CriClient client, String name, Timings t) {
+        cycle(client, name, t, NamespaceMode.CONTAINER);
+    }
+
+    static void cycle(CriClient client, String name, Timings t, NamespaceMode pid) {
         PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid("uid-" + name))
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-                        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.CONTAINER))))
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(pid))))
                 .build();
         long a = System.nanoTime();
         String id = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build())
@@ -182,7 +206,7 @@ public final class SandboxBenchmark {
         }
 
         void print(String label, double seconds, int cycles) {
-            System.out.printf("%-16s %5.1f cycles/s%n", label, cycles / seconds);
+            System.out.printf("%-22s %5.1f cycles/s%n", label, cycles / seconds);
             line("  RunPodSandbox", run);
             line("  StopPodSandbox", stop);
             line("  RemovePodSandbox", remove);
