@@ -233,45 +233,19 @@ public final class Spawn {
     public static byte[] readAll(int fd, Duration timeout, int maxBytes) {
         long deadline = System.nanoTime() + timeout.toNanos();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.captureState(arena);
-            MemorySegment pfd = arena.allocate(8, 4);
-            MemorySegment buf = arena.allocate(8192);
-            while (true) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    throw new TimeoutException("no end of data on descriptor " + fd + " within " + timeout.toMillis() + " ms");
-                }
-                pfd.set(INT, 0, fd);
-                pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-                pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int ready = (int) POLL.invokeExact(state, pfd, 1L, (int) Math.min(left, Integer.MAX_VALUE));
-                if (ready < 0) {
-                    if (Libc.errno(state) == EINTR) {
-                        continue;
-                    }
-                    Libc.check("poll", ready, state);
-                }
-                if (ready == 0) {
-                    continue;
-                }
-                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
-                if (n < 0) {
-                    if (Libc.errno(state) == EINTR) {
-                        continue;
-                    }
-                    Libc.check("read", n, state);
-                }
-                if (n == 0) {
-                    return out.toByteArray();
-                }
-                if (out.size() + n > maxBytes) {
-                    throw new IllegalStateException("more than " + maxBytes + " bytes on descriptor " + fd);
-                }
-                out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException("no end of data on descriptor " + fd + " within " + timeout.toMillis() + " ms");
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
+            byte[] chunk = readSome(fd, Duration.ofNanos(left), 8192);
+            if (chunk.length == 0) {
+                return out.toByteArray();
+            }
+            if (out.size() + chunk.length > maxBytes) {
+                throw new IllegalStateException("more than " + maxBytes + " bytes on descriptor " + fd);
+            }
+            out.write(chunk, 0, chunk.length);
         }
     }
 

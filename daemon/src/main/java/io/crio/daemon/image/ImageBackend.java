@@ -28,7 +28,7 @@ public final class ImageBackend {
     private final CrioConfig config;
     private final Path registriesFile;
     private final Path registriesDir;
-    private volatile Parts parts;
+    private final io.crio.daemon.Lazy<Parts> parts = new io.crio.daemon.Lazy<>(this::open);
 
     public ImageBackend(CrioConfig config, Path registriesFile, Path registriesDir) {
         this.config = config;
@@ -37,17 +37,7 @@ public final class ImageBackend {
     }
 
     public Parts get() {
-        Parts p = parts;
-        if (p == null) {
-            synchronized (this) {
-                p = parts;
-                if (p == null) {
-                    p = open();
-                    parts = p;
-                }
-            }
-        }
-        return p;
+        return parts.get();
     }
 
     private Parts open() {

@@ -25,7 +25,7 @@ public final class SandboxBackend {
     private final PodNetwork network;
     private final NameRegistry names;
     private final java.util.function.Function<CgroupTree, InfraContainers> infraFactory;
-    private volatile Parts parts;
+    private final io.crio.daemon.Lazy<Parts> parts = new io.crio.daemon.Lazy<>(this::open);
 
     public SandboxBackend(SandboxSettings settings, PodNetwork network, NameRegistry names,
                           java.util.function.Function<CgroupTree, InfraContainers> infraFactory) {
@@ -36,17 +36,7 @@ public final class SandboxBackend {
     }
 
     public Parts get() {
-        Parts p = parts;
-        if (p == null) {
-            synchronized (this) {
-                p = parts;
-                if (p == null) {
-                    p = open();
-                    parts = p;
-                }
-            }
-        }
-        return p;
+        return parts.get();
     }
 
     private Parts open() {
