@@ -28,6 +28,9 @@ final class ContainerTable {
     }
 
     static Optional<ObjectNode> find(List<ObjectNode> records, String id) {
+        if (id == null) {
+            return Optional.empty();
+        }
         return records.stream().filter(r -> id.equals(StoreJson.text(r, "id"))).findFirst();
     }
 
@@ -42,6 +45,10 @@ final class ContainerTable {
             n.put("metadata", metadata);
         }
         n.put("created", StoreJson.formatTime(created));
+        // containers/storage always records the SELinux labels, empty when there are none
+        ObjectNode flags = n.putObject("flags");
+        flags.put("MountLabel", "");
+        flags.put("ProcessLabel", "");
         return n;
     }
 

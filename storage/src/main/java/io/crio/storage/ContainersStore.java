@@ -3,10 +3,10 @@ package io.crio.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.sys.StorageCalls;
-import io.crio.sys.MountCalls;
 import io.crio.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -57,10 +57,8 @@ public final class ContainersStore implements AutoCloseable {
     private final ImageTable images;
     private final ContainerRefs containers;
     private final ContainerTable containerTable;
-    /** Mounts of container layers made by this process, by layer ID. */
-    private final Map<String, Integer> mountCounts = new HashMap<>();
-    /** The kernel's limit on mount data (one page). */
-    static final int MAX_MOUNT_DATA = 4096;
+    /** Mounts of container layers made by this process. */
+    private final LayerMounts mounts;
     private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
     private final LockFile layersLock;
     private final LockFile imagesLock;
@@ -75,6 +73,7 @@ public final class ContainersStore implements AutoCloseable {
         Path layersDir = graphRoot.resolve(DRIVER + "-layers");
         Path runLayersDir = runRoot.resolve(DRIVER + "-layers");
         this.driver = new OverlayDriver(graphRoot.resolve(DRIVER));
+        this.mounts = new LayerMounts(driver);
         this.layers = new LayerTable(List.of(layersDir.resolve("layers.json"), layersDir.resolve("volatile-layers.json"),
                 runLayersDir.resolve("volatile-layers.json")));
         this.images = new ImageTable(graphRoot.resolve(DRIVER + "-images"));
@@ -706,25 +705,38 @@ public final class ContainersStore implements AutoCloseable {
     // ---------------------------------------------------------------- containers
 
     /**
-     * Creates a container from image {@code imageId}: a new writable layer on top of the image's top layer,
-     * a record in {@code containers.json} (names must be unused by other containers) and the container's
-     * {@code userdata} directories in the graph root and the run root. Nothing stays behind on failure.
+     * Creates a container from image {@code imageId}: a new writable layer (random ID) on top of the image's
+     * top layer (without a parent for an image without layers), a record in
+     * {@code overlay-containers/containers.json}, and the container's {@code userdata} directories in the graph
+     * root and the run root (an existing run-root directory is kept as it is). A failure part-way removes what
+     * this call made.
      *
-     * @throws IllegalArgumentException for an unknown image or malformed ID
-     * @throws IllegalStateException when the ID or a name is taken
+     * @param metadata opaque text stored with the container (CRI-O keeps JSON there); null or empty for none
+     * @throws IllegalArgumentException     for a malformed ID or name, or an image that is not in the store
+     * @throws ContainerNameInUseException  when another container holds one of {@code names}
+     * @throws IllegalStateException        when the ID is taken, or the image's top layer is missing
      */
     public ContainerRecord createContainer(String id, List<String> names, String imageId, String metadata)
             throws IOException {
         Ids.requireHexId("container ID", id);
+        List<String> wanted = containerNames(names);
         checkOpen();
         rw.writeLock().lock();
         try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ih = imagesLock.shared();
              LockFile.Hold ch = containersLock().exclusive()) {
             refreshLayers(lh);
             refreshImages(ih);
-            ObjectNode image = images.get(imageId);
+            ObjectNode image = imageId != null && Ids.isHexId(imageId) ? images.get(imageId) : null;
             if (image == null) {
                 throw new IllegalArgumentException("image " + imageId + " is not in the store");
+            }
+            String parent = emptyToNull(StoreJson.text(image, "layer"));
+            if (parent != null) {
+                LayerTable.Entry top = layers.get(parent);
+                if (top == null || top.incomplete()) {
+                    throw new IllegalStateException("the top layer " + parent + " of image " + imageId
+                            + " is not in the store");
+                }
             }
             List<ObjectNode> records = containerTable.records();
             for (ObjectNode other : records) {
@@ -733,37 +745,12 @@ public final class ContainersStore implements AutoCloseable {
                     throw new IllegalStateException("container " + id + " already exists");
                 }
                 for (String n : StoreJson.strings(other, "names")) {
-                    if (names.contains(n)) {
-                        throw new IllegalStateException("the container name \"" + n + "\" is already in use by " + otherId);
+                    if (wanted.contains(n)) {
+                        throw new ContainerNameInUseException(n, otherId);
                     }
                 }
             }
-            String parent = emptyToNull(StoreJson.text(image, "layer"));
-            String layerId = randomId();
-            Instant now = Instant.now();
-            LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, parent, now));
-            layers.save(Set.of(entry.file), lh);
-            boolean ok = false;
-            Path graphUserdata = containers.graphDir().resolve(id);
-            Path runUserdata = runRoot.resolve(DRIVER + "-containers").resolve(id);
-            try {
-                driver.create(layerId, parent);
-                Files.createDirectories(graphUserdata.resolve("userdata"));
-                Files.createDirectories(runUserdata.resolve("userdata"));
-                ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
-                List<ObjectNode> updated = new ArrayList<>(records);
-                updated.add(record);
-                containerTable.write(updated);
-                ch.recordWrite();
-                ok = true;
-                log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
-                return ContainerTable.toRecord(record);
-            } finally {
-                if (!ok) {
-                    deleteLayers(List.of(layerId), lh);
-                    deleteQuietly(graphUserdata);
-                }
-            }
+            return writeContainer(id, wanted, imageId, parent, metadata, records, lh, ch);
         } catch (IOException | RuntimeException e) {
             forgetAfterFailure();
             throw e;
@@ -772,14 +759,123 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The steps of {@link #createContainer} that change the disk, in an order a crash can be recovered from:
+     * the layer record first, flagged incomplete (the next open removes it), then its directories and the
+     * userdata directories, then the completed layer record, the container record last.
+     */
+    private ContainerRecord writeContainer(String id, List<String> names, String imageId, String parent,
+                                           String metadata, List<ObjectNode> records, LockFile.Hold lh,
+                                           LockFile.Hold ch) throws IOException {
+        String layerId = newLayerId();
+        Instant now = Instant.now();
+        List<String> layerNames = names.isEmpty() ? List.of() : List.of(names.get(0) + "-layer");
+        for (LayerTable.Entry e : layers.entries()) {
+            if (!layerNames.isEmpty() && StoreJson.strings(e.node, "names").contains(layerNames.get(0))) {
+                layerNames = List.of();
+            }
+        }
+        LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, layerNames, parent, now));
+        entry.setIncomplete(true);
+        Path graphDir = containers.graphDir().resolve(id);
+        Path runDir = runContainersDir().resolve(id);
+        boolean madeGraphDir = false;
+        boolean madeRunDir = false;
+        boolean madeRunUserdata = false;
+        boolean recordWritten = false;
+        try {
+            layers.save(Set.of(entry.file), lh);
+            driver.create(layerId, parent);
+            madeGraphDir = !Files.exists(graphDir, LinkOption.NOFOLLOW_LINKS);
+            AtomicFiles.createDirectory(graphDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
+            madeRunDir = !Files.exists(runDir, LinkOption.NOFOLLOW_LINKS);
+            madeRunUserdata = !Files.exists(runDir.resolve("userdata"), LinkOption.NOFOLLOW_LINKS);
+            AtomicFiles.createDirectory(runDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
+            entry.setIncomplete(false);
+            layers.save(Set.of(entry.file), lh);
+            ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
+            List<ObjectNode> updated = new ArrayList<>(records);
+            updated.add(record);
+            recordWritten = true;
+            containerTable.write(updated);
+            ch.recordWrite();
+            log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
+            return ContainerTable.toRecord(record);
+        } catch (IOException | RuntimeException e) {
+            if (recordWritten) {
+                undo(e, () -> {
+                    containerTable.write(records);
+                    ch.recordWrite();
+                });
+            }
+            undo(e, () -> deleteLayers(List.of(layerId), lh));
+            if (madeGraphDir) {
+                undo(e, () -> OverlayDriver.deleteTree(graphDir));
+            }
+            if (madeRunDir) {
+                undo(e, () -> OverlayDriver.deleteTree(runDir));
+            } else if (madeRunUserdata) {
+                undo(e, () -> OverlayDriver.deleteTree(runDir.resolve("userdata")));
+            }
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs a clean-up step after {@code failure}; what goes wrong in it is added to the failure. */
+    private static void undo(Throwable failure, Step step) {
+        try {
+            step.run();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The names for a new container: not blank, each once, in the order given. */
+    private static List<String> containerNames(List<String> names) {
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (String n : names == null ? List.<String>of() : names) {
+            if (n == null || n.isBlank()) {
+                throw new IllegalArgumentException("container names must not be empty");
+            }
+            out.add(n);
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** A random layer ID no layer has. */
+    private String newLayerId() {
+        while (true) {
+            byte[] b = new byte[32];
+            ID_RANDOM.nextBytes(b);
+            String id = java.util.HexFormat.of().formatHex(b);
+            if (layers.get(id) == null && !Files.exists(driver.dir(id), LinkOption.NOFOLLOW_LINKS)) {
+                return id;
+            }
+        }
+    }
+
+    /** The container with this ID; empty when there is none. */
     public Optional<ContainerRecord> container(String id) throws IOException {
+        if (id == null) {
+            return Optional.empty();
+        }
         return containers().stream().filter(c -> c.id().equals(id)).findFirst();
     }
 
+    /** The container holding this name; empty when there is none. */
     public Optional<ContainerRecord> containerByName(String name) throws IOException {
+        if (name == null) {
+            return Optional.empty();
+        }
         return containers().stream().filter(c -> c.names().contains(name)).findFirst();
     }
 
+    /** All containers in {@code containers.json}, in the order they were created. */
     public List<ContainerRecord> containers() throws IOException {
         checkOpen();
         try (LockFile.Hold ch = containersLock().shared()) {
@@ -788,53 +884,60 @@ public final class ContainersStore implements AutoCloseable {
     }
 
     /**
-     * Mounts the container's root file system (overlay of its layer over its image's layers) at the layer's
-     * {@code merged} directory and returns that path; mounts are counted, so each call needs an
-     * {@link #unmount}.
+     * Mounts the container's root file system (its layer's overlay over the image's layers) at the layer's
+     * {@code merged} directory and returns that path. Mounts are counted in this process: a second call
+     * returns the same path, and each call needs its {@link #unmount}.
+     *
+     * @throws ContainerNotFoundException when there is no such container
+     * @throws IOException                when the mount fails, or its options exceed the kernel's 4095 bytes
      */
     public Path mount(String id) throws IOException {
-        ContainerRecord c = container(id).orElseThrow(() -> new ContainerNotFoundException(id));
-        synchronized (mountCounts) {
-            Path merged = driver.dir(c.layer()).resolve("merged");
-            int count = mountCounts.getOrDefault(c.layer(), 0);
-            if (count == 0 && !MountCalls.isMountPoint(merged)) {
-                String options = mountOptions(c.layer());
-                try {
-                    MountCalls.mount("overlay", merged.toString(), "overlay", 0, options);
-                } catch (RuntimeException e) {
-                    throw new IOException("mounting the root file system of container " + id + ": " + e.getMessage(), e);
-                }
+        checkOpen();
+        rw.readLock().lock();
+        try {
+            String layer = containerLayer(id);
+            try {
+                return mounts.mount(layer);
+            } catch (IOException e) {
+                throw new IOException("mounting the root file system of container " + id + ": " + e.getMessage(), e);
             }
-            mountCounts.put(c.layer(), count + 1);
-            return merged;
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
-    /** Releases one mount of the container's root file system ({@code force}: all of them), unmounting at zero. */
+    /**
+     * Drops one mount of the container's root file system ({@code force}: all of them) and unmounts it when
+     * none is left. Unmounting a container that is not mounted does nothing.
+     *
+     * @throws ContainerNotFoundException when there is no such container
+     */
     public void unmount(String id, boolean force) throws IOException {
-        ContainerRecord c = container(id).orElseThrow(() -> new ContainerNotFoundException(id));
-        unmountLayer(c.layer(), force);
-    }
-
-    private void unmountLayer(String layer, boolean force) throws IOException {
-        synchronized (mountCounts) {
-            int count = mountCounts.getOrDefault(layer, 0);
-            int next = force ? 0 : Math.max(0, count - 1);
-            if (next == 0) {
-                mountCounts.remove(layer);
-                Path merged = driver.dir(layer).resolve("merged");
-                try {
-                    MountCalls.umount2IfMounted(merged.toString(), MountCalls.MNT_DETACH);
-                } catch (RuntimeException e) {
-                    throw new IOException("unmounting " + merged + ": " + e.getMessage(), e);
-                }
-            } else {
-                mountCounts.put(layer, next);
-            }
+        checkOpen();
+        rw.readLock().lock();
+        try {
+            mounts.unmount(containerLayer(id), force);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
-    /** Deletes a container: unmounts it, removes its layer, its record and its userdata directories. */
+    private String containerLayer(String id) throws IOException {
+        ContainerRecord c = container(id).orElseThrow(() -> new ContainerNotFoundException(id));
+        if (!Ids.isHexId(c.layer())) {
+            throw new IOException("container " + id + " has no valid layer (\"" + c.layer() + "\")");
+        }
+        return c.layer();
+    }
+
+    /**
+     * Deletes a container: unmounts its root file system, removes its record, its layer (record, directory and
+     * {@code l/} link), its graph-root directory and its run-root directory. Whatever the caller mounted below
+     * those directories must be unmounted first. When some part cannot be removed, the rest still is and the
+     * first failure is thrown.
+     *
+     * @throws ContainerNotFoundException when there is no such container
+     */
     public void deleteContainer(String id) throws IOException {
         checkOpen();
         rw.writeLock().lock();
@@ -842,19 +945,36 @@ public final class ContainersStore implements AutoCloseable {
             refreshLayers(lh);
             List<ObjectNode> records = containerTable.records();
             ObjectNode record = ContainerTable.find(records, id).orElseThrow(() -> new ContainerNotFoundException(id));
-            String layer = StoreJson.text(record, "layer");
-            if (layer != null && !layer.isEmpty()) {
-                unmountLayer(layer, true);
+            String layer = emptyToNull(StoreJson.text(record, "layer"));
+            if (layer != null && Ids.isHexId(layer)) {
+                mounts.unmount(layer, true);
             }
             List<ObjectNode> remaining = new ArrayList<>(records);
             remaining.remove(record);
             containerTable.write(remaining);
             ch.recordWrite();
-            if (layer != null && !layer.isEmpty() && layers.get(layer) != null) {
-                deleteLayers(List.of(layer), lh);
+            List<Step> steps = new ArrayList<>();
+            if (layer != null && Ids.isHexId(layer) && layers.get(layer) != null) {
+                steps.add(() -> deleteLayers(List.of(layer), lh));
             }
-            deleteQuietly(containers.graphDir().resolve(id));
-            deleteQuietly(runRoot.resolve(DRIVER + "-containers").resolve(id));
+            steps.add(() -> OverlayDriver.deleteTree(containers.graphDir().resolve(id)));
+            steps.add(() -> OverlayDriver.deleteTree(runContainersDir().resolve(id)));
+            IOException failure = null;
+            for (Step step : steps) {
+                try {
+                    step.run();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw new IOException("container " + id + " was deleted, but not all its files: "
+                        + failure.getMessage(), failure);
+            }
             log.debug("Deleted container {} (layer {})", id, layer);
         } catch (IOException | RuntimeException e) {
             forgetAfterFailure();
@@ -864,40 +984,12 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
-    /** The overlay mount options: absolute paths of the lower layers' short links, the upper and work dirs. */
-    String mountOptions(String layer) throws IOException {
-        Path dir = driver.dir(layer);
-        List<String> lowers = new ArrayList<>();
-        Path lowerFile = dir.resolve("lower");
-        if (Files.exists(lowerFile)) {
-            for (String l : Files.readString(lowerFile, java.nio.charset.StandardCharsets.US_ASCII).trim().split(":")) {
-                if (!l.isEmpty()) {
-                    lowers.add(driver.home().resolve(l).toString());
-                }
-            }
-        }
-        if (lowers.isEmpty()) {
-            Path empty = dir.resolve("empty");
-            Files.createDirectories(empty);
-            lowers.add(empty.toString());
-        }
-        String options = "lowerdir=" + String.join(":", lowers) + ",upperdir=" + dir.resolve("diff")
-                + ",workdir=" + dir.resolve("work");
-        if (options.length() >= MAX_MOUNT_DATA) {
-            throw new IOException("the overlay mount options of layer " + layer + " are longer than the kernel accepts ("
-                    + options.length() + " bytes; too many image layers)");
-        }
-        return options;
+    private Path runContainersDir() {
+        return runRoot.resolve(DRIVER + "-containers");
     }
 
     private LockFile containersLock() throws IOException {
         return LockFile.of(containers.graphDir().resolve("containers.lock"));
-    }
-
-    private static String randomId() {
-        byte[] b = new byte[32];
-        ID_RANDOM.nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**

@@ -179,8 +179,16 @@ final class LayerTable {
 
     /** A new record as containers/storage writes one, in its field order. */
     static ObjectNode newRecord(String id, String parent, Instant created) {
+        return newRecord(id, List.of(), parent, created);
+    }
+
+    /** A new record with names (containers/storage names a container's layer after the container). */
+    static ObjectNode newRecord(String id, List<String> names, String parent, Instant created) {
         ObjectNode n = StoreJson.NODES.objectNode();
         n.put("id", id);
+        if (!names.isEmpty()) {
+            StoreJson.putStrings(n, "names", names);
+        }
         if (parent != null) {
             n.put("parent", parent);
         }

@@ -126,13 +126,29 @@ class PodmanInteropTest {
         String id = "c".repeat(8) + img.id().substring(8);
         store.createContainer(id, List.of("k8s_POD_interop"), img.id(), "{}");
 
+        String second = "d".repeat(8) + img.id().substring(8);
+        ContainerRecord removedByPodman = store.createContainer(second, List.of("k8s_other"), img.id(), "{}");
+
         Result ps = podman(List.of("ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}} {{.Names}}"), 120);
         assertEquals(0, ps.exit(), ps.output());
         assertTrue(ps.output().lines().anyMatch(l -> l.equals(id + " k8s_POD_interop")), ps.output());
+        assertTrue(ps.output().lines().anyMatch(l -> l.equals(second + " k8s_other")), ps.output());
+        Result ids = podman(List.of("ps", "--all", "--external", "--format", "{{.ID}}"), 120);
+        assertEquals(0, ids.exit(), ids.output());
+        assertTrue(ids.output().lines().anyMatch(l -> l.equals(id.substring(0, 12))), ids.output());
+
+        // podman can remove a container we made, and we see it gone with its layer
+        Result rm = podman(List.of("rm", "--storage", second), 120);
+        assertEquals(0, rm.exit(), rm.output());
+        assertTrue(store.container(second).isEmpty());
+        assertTrue(store.layer(removedByPodman.layer()).isEmpty());
+        assertFalse(Files.exists(g.resolve("overlay").resolve(removedByPodman.layer())));
 
         store.deleteContainer(id);
         Result after = podman(List.of("ps", "--all", "--external", "--quiet"), 120);
+        assertEquals(0, after.exit(), after.output());
         assertEquals("", after.output().strip());
+        assertTrue(store.removeImage(img.id()), "no container holds the image any more");
     }
 
     record Result(int exit, String output) {}
