@@ -6,6 +6,7 @@ import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.LoadedConfig;
 import io.crio.daemon.config.NetworkSection;
+import io.crio.daemon.container.ContainerBackend;
 import io.crio.daemon.sandbox.InfraContainers;
 import io.crio.daemon.sandbox.NameRegistry;
 import io.crio.daemon.sandbox.PodNetwork;
@@ -104,10 +105,13 @@ public final class Daemon {
         PodNetwork pods = new PodNetwork(networkWatcher, new CniExecutor(pluginDirs, CNI_CACHE, CNI_TIMEOUT));
         ImageBackend imageBackend = new ImageBackend(cfg, RegistriesConfig.fileFromEnvironment(),
                 RegistriesConfig.dirFromEnvironment());
-        SandboxBackend sandboxes = new SandboxBackend(SandboxSettings.from(cfg), pods, new NameRegistry(),
-                cgroups -> new InfraContainers(cfg, lookup, imageBackend, cgroups));
+        NameRegistry names = new NameRegistry();
+        ContainerBackend[] containers = new ContainerBackend[1];
+        SandboxBackend sandboxes = new SandboxBackend(SandboxSettings.from(cfg), pods, names,
+                cgroups -> new InfraContainers(cfg, lookup, imageBackend, cgroups), () -> containers[0]);
+        containers[0] = new ContainerBackend(cfg, lookup, imageBackend, sandboxes, names);
         RuntimeService runtime = new RuntimeService(config, new RuntimeHealth(lookup, probe),
-                new NetworkHealth(networkWatcher), podNetwork, sandboxes);
+                new NetworkHealth(networkWatcher), podNetwork, sandboxes, containers[0]);
         Path socket = Path.of(cfg.crio().api().listen());
         server = new CriServer(new CriServer.Settings(socket,
                 (int) Math.min(Integer.MAX_VALUE, cfg.crio().api().effectiveGrpcMaxRecvMsgSize()),

@@ -61,14 +61,63 @@ public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplB
     private final PodNetworkSettings podNetwork;
 
     private final PodSandboxCalls sandboxes;
+    private final ContainerCalls containers;
 
     public RuntimeService(ConfigHolder config, RuntimeHealth runtimeHealth, NetworkHealth networkHealth,
-                          PodNetworkSettings podNetwork, SandboxBackend sandboxBackend) {
+                          PodNetworkSettings podNetwork, SandboxBackend sandboxBackend,
+                          io.crio.daemon.container.ContainerBackend containerBackend) {
         this.config = config;
         this.runtimeHealth = runtimeHealth;
         this.networkHealth = networkHealth;
         this.podNetwork = podNetwork;
         this.sandboxes = new PodSandboxCalls(sandboxBackend);
+        this.containers = new ContainerCalls(containerBackend);
+    }
+
+    @Override
+    public void createContainer(io.crio.api.v1.CreateContainerRequest request,
+                                StreamObserver<io.crio.api.v1.CreateContainerResponse> observer) {
+        Unary.reply(observer, containers.create(request));
+    }
+
+    @Override
+    public void startContainer(io.crio.api.v1.StartContainerRequest request,
+                               StreamObserver<io.crio.api.v1.StartContainerResponse> observer) {
+        containers.start(request);
+        Unary.reply(observer, io.crio.api.v1.StartContainerResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void stopContainer(io.crio.api.v1.StopContainerRequest request,
+                              StreamObserver<io.crio.api.v1.StopContainerResponse> observer) {
+        containers.stop(request);
+        Unary.reply(observer, io.crio.api.v1.StopContainerResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void removeContainer(io.crio.api.v1.RemoveContainerRequest request,
+                                StreamObserver<io.crio.api.v1.RemoveContainerResponse> observer) {
+        containers.remove(request);
+        Unary.reply(observer, io.crio.api.v1.RemoveContainerResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void containerStatus(io.crio.api.v1.ContainerStatusRequest request,
+                                StreamObserver<io.crio.api.v1.ContainerStatusResponse> observer) {
+        Unary.reply(observer, containers.status(request));
+    }
+
+    @Override
+    public void listContainers(io.crio.api.v1.ListContainersRequest request,
+                               StreamObserver<io.crio.api.v1.ListContainersResponse> observer) {
+        Unary.reply(observer, containers.list(request));
+    }
+
+    @Override
+    public void updateContainerResources(io.crio.api.v1.UpdateContainerResourcesRequest request,
+                                         StreamObserver<io.crio.api.v1.UpdateContainerResourcesResponse> observer) {
+        containers.update(request);
+        Unary.reply(observer, io.crio.api.v1.UpdateContainerResourcesResponse.getDefaultInstance());
     }
 
     @Override

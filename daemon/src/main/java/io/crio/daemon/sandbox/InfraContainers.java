@@ -48,6 +48,7 @@ public final class InfraContainers {
     private final PauseImage pause;
     private final CgroupTree cgroups;
     private final CgroupNaming naming;
+    private final io.crio.daemon.cgroup.MonitorPlacement monitors;
 
     public InfraContainers(CrioConfig config, ExecutableLookup lookup, ImageBackend images, CgroupTree cgroups) {
         this.config = config;
@@ -55,6 +56,7 @@ public final class InfraContainers {
         this.images = images;
         this.cgroups = cgroups;
         this.naming = CgroupNaming.forManager(config.crio().runtime().cgroupManager());
+        this.monitors = new io.crio.daemon.cgroup.MonitorPlacement(cgroups, naming);
         this.pause = new PauseImage(images, config.crio().image().pauseImage(), config.crio().image().pauseCommand(),
                 !config.crio().image().pauseImageAuthFile().isEmpty() ? config.crio().image().pauseImageAuthFile()
                         : config.crio().image().globalAuthFile());
@@ -131,7 +133,7 @@ public final class InfraContainers {
             long t0 = System.nanoTime();
             ConmonLauncher.Created created = ConmonLauncher.create(launch,
                     Duration.ofSeconds(handler.effectiveContainerCreateTimeout()),
-                    conmonPid -> placeMonitor(monitorCgroup, sb.cgroupParent(), id, conmonPid));
+                    conmonPid -> monitors.place(monitorCgroup, sb.cgroupParent(), id, conmonPid));
             undo.push("delete infra container " + id, () -> forceDelete(runtime, id));
             runtime.start(id);
             log.info("Started infra container {} (pid {}) from {} in {} ms", id, created.containerPid(),
@@ -146,21 +148,6 @@ public final class InfraContainers {
             }
             throw new CriException(CriException.Kind.INTERNAL, "failed to start infra container for pod sandbox "
                     + sb.name() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void placeMonitor(String monitorCgroup, String podParent, String id, int conmonPid) {
-        if (!CgroupTree.POD_MONITOR.equals(monitorCgroup)) {
-            return;
-        }
-        String dir = naming.sandboxCgroupDir(podParent, "conmon-" + id);
-        if (dir.isEmpty()) {
-            return;
-        }
-        try {
-            cgroups.addProcess(dir, conmonPid);
-        } catch (IOException e) {
-            log.warn("Cannot move conmon {} into cgroup {}: {}", conmonPid, dir, e.getMessage());
         }
     }
 
@@ -201,10 +188,7 @@ public final class InfraContainers {
             throw new CriException(CriException.Kind.INTERNAL, "failed to remove infra container " + id + ": "
                     + e.getMessage(), e);
         }
-        String dir = naming.sandboxCgroupDir(sb.cgroupParent(), "conmon-" + id);
-        if (!dir.isEmpty()) {
-            cgroups.remove(dir);
-        }
+        monitors.remove(sb.cgroupParent(), id);
         try {
             Files.deleteIfExists(exitFile(id));
         } catch (IOException e) {

@@ -19,16 +19,20 @@ public final class SandboxBackend {
     private static final Logger log = LoggerFactory.getLogger(SandboxBackend.class);
 
     /** The opened parts. */
-    public record Parts(SandboxStore store, SandboxRunner runner, SandboxTeardown teardown, InfraContainers infra) {}
+    public record Parts(SandboxStore store, SandboxRunner runner, SandboxTeardown teardown, InfraContainers infra,
+                        CgroupTree cgroups) {}
 
     private final SandboxSettings settings;
     private final PodNetwork network;
     private final NameRegistry names;
     private final java.util.function.Function<CgroupTree, InfraContainers> infraFactory;
+    private final java.util.function.Supplier<PodContainers> containers;
     private final io.crio.daemon.Lazy<Parts> parts = new io.crio.daemon.Lazy<>(this::open);
 
     public SandboxBackend(SandboxSettings settings, PodNetwork network, NameRegistry names,
-                          java.util.function.Function<CgroupTree, InfraContainers> infraFactory) {
+                          java.util.function.Function<CgroupTree, InfraContainers> infraFactory,
+                          java.util.function.Supplier<PodContainers> containers) {
+        this.containers = containers;
         this.settings = settings;
         this.network = network;
         this.names = names;
@@ -59,7 +63,7 @@ public final class SandboxBackend {
         InfraContainers infra = infraFactory.apply(cgroups);
         return new Parts(store,
                 new SandboxRunner(settings, store, pending, network, cgroups, infra),
-                new SandboxTeardown(store, network, cgroups, pending, infra), infra);
+                new SandboxTeardown(store, network, cgroups, pending, infra, containers), infra, cgroups);
     }
 
     private static void reconcile(SandboxStore store, Sandbox sb) {

@@ -27,9 +27,11 @@ public final class SandboxTeardown {
     private final NamespacePinner pinner = new NamespacePinner();
     private final PendingCreations pending;
     private final InfraContainers infra;
+    private final java.util.function.Supplier<PodContainers> containers;
 
     public SandboxTeardown(SandboxStore store, PodNetwork network, CgroupTree cgroups, PendingCreations pending,
-                           InfraContainers infra) {
+                           InfraContainers infra, java.util.function.Supplier<PodContainers> containers) {
+        this.containers = containers;
         this.store = store;
         this.network = network;
         this.cgroups = cgroups;
@@ -40,6 +42,7 @@ public final class SandboxTeardown {
     public void stop(Sandbox sb) {
         sb.lock().lock();
         try {
+            containers.get().stopAll(sb.id());
             SandboxRecord r = sb.record();
             if (!r.ready() && !r.networkAttached() && !r.shmMounted() && r.namespaces().isEmpty()
                     && (r.infraContainerId().isEmpty() || infra.exited(r))) {
@@ -72,6 +75,7 @@ public final class SandboxTeardown {
         sb.lock().lock();
         try {
             stop(sb);
+            containers.get().removeAll(sb.id());
             SandboxRecord r = sb.record();
             log.info("Removing pod sandbox: {}", sb.id());
             infra.remove(r);

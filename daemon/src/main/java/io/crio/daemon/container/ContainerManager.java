@@ -1,0 +1,504 @@
+package io.crio.daemon.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.crio.api.v1.ContainerConfig;
+import io.crio.api.v1.CreateContainerRequest;
+import io.crio.api.v1.Device;
+import io.crio.api.v1.LinuxContainerResources;
+import io.crio.api.v1.Mount;
+import io.crio.conmon.ConmonException;
+import io.crio.conmon.ConmonLaunch;
+import io.crio.conmon.ConmonLauncher;
+import io.crio.conmon.ExitFile;
+import io.crio.daemon.cgroup.CgroupNaming;
+import io.crio.daemon.cgroup.MonitorPlacement;
+import io.crio.daemon.cgroup.OomScore;
+import io.crio.daemon.config.CrioConfig;
+import io.crio.daemon.config.RuntimeSection;
+import io.crio.daemon.image.ImageBackend;
+import io.crio.daemon.sandbox.Ids;
+import io.crio.daemon.sandbox.NameRegistry;
+import io.crio.daemon.sandbox.PendingCreations;
+import io.crio.daemon.sandbox.Sandbox;
+import io.crio.daemon.sandbox.SandboxRecord;
+import io.crio.daemon.sandbox.UndoStack;
+import io.crio.daemon.server.CriException;
+import io.crio.image.ImageView;
+import io.crio.oci.spec.Spec;
+import io.crio.storage.AtomicFiles;
+import io.crio.storage.ContainerNotFoundException;
+import io.crio.storage.ContainersStore;
+import io.crio.storage.ImageRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container lifecycle: create (storage, spec, conmon + runtime create), start, stop (stop signal, then
+ * SIGKILL after the timeout), remove, and the exit bookkeeping read from conmon's exit files.
+ */
+public final class ContainerManager {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerManager.class);
+    static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+    /** What the manager needs to know about pods. */
+    public interface Pods {
+        Optional<Sandbox> find(String id);
+
+        int infraPid(SandboxRecord sandbox);
+    }
+
+    private final CrioConfig config;
+    private final ContainerStore store;
+    private final ImageBackend images;
+    private final RuntimeHandlers handlers;
+    private final Pods pods;
+    private final NameRegistry names;
+    private final PendingCreations pending;
+    private final MonitorPlacement monitors;
+    private final CgroupNaming naming;
+
+    public ContainerManager(CrioConfig config, ContainerStore store, ImageBackend images, RuntimeHandlers handlers,
+                            Pods pods, NameRegistry names, PendingCreations pending, MonitorPlacement monitors) {
+        this.config = config;
+        this.store = store;
+        this.images = images;
+        this.handlers = handlers;
+        this.pods = pods;
+        this.names = names;
+        this.pending = pending;
+        this.monitors = monitors;
+        this.naming = CgroupNaming.forManager(config.crio().runtime().cgroupManager());
+    }
+
+    public ContainerStore store() {
+        return store;
+    }
+
+    // ------------------------------------------------------------------ create
+
+    public String create(CreateContainerRequest request, Function<String, Boolean> callerGone) {
+        if (!request.hasConfig() || !request.getConfig().hasMetadata() || request.getConfig().getMetadata().getName().isEmpty()) {
+            throw CriException.invalidArgument("ContainerConfig.Metadata.Name is empty");
+        }
+        if (request.getPodSandboxId().isEmpty()) {
+            throw CriException.invalidArgument("PodSandboxId should not be empty");
+        }
+        ContainerConfig c = request.getConfig();
+        Sandbox sb = pods.find(request.getPodSandboxId()).orElseThrow(() -> CriException.notFound(
+                "pod sandbox " + request.getPodSandboxId() + " not found"));
+        if (!sb.record().ready()) {
+            throw CriException.failedPrecondition("pod sandbox " + sb.id() + " is not ready");
+        }
+        if (c.getImage().getImage().isEmpty()) {
+            throw CriException.invalidArgument("ContainerConfig.Image.Image is empty");
+        }
+        validateMounts(c);
+        List<ContainerSpecInput.DeviceNode> devices = DeviceNodes.resolve(c.getDevicesList(),
+                c.getLinux().getSecurityContext().getPrivileged());
+        var pm = sb.config().getMetadata();
+        String name = "k8s_" + c.getMetadata().getName() + "_" + pm.getName() + "_" + pm.getNamespace() + "_"
+                + pm.getUid() + "_" + c.getMetadata().getAttempt();
+        ImageRecord image = images.get().catalog().find(c.getImage().getImage()).orElseThrow(() ->
+                CriException.notFound("image not known: " + c.getImage().getImage()));
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<String> late = pending.takeLate(name);
+            if (late.isPresent() && store.get(late.get()).isPresent()) {
+                return late.get();
+            }
+            PendingCreations.Claim claim = pending.claim(name);
+            if (!claim.mine()) {
+                Optional<String> id = PendingCreations.await(name, claim.future(), Duration.ofMinutes(4));
+                if (id.isPresent()) {
+                    pending.takeLate(name);
+                    return id.get();
+                }
+                continue;
+            }
+            String id = Ids.newId();
+            Optional<String> holder = names.reserve(name, id);
+            if (holder.isPresent()) {
+                pending.release(name, claim.future());
+                throw new CriException(CriException.Kind.ALREADY_EXISTS, "the container name \"" + name
+                        + "\" is already in use by " + holder.get());
+            }
+            try {
+                createReserved(id, name, c, sb, image, devices);
+            } catch (RuntimeException e) {
+                names.release(name, id);
+                pending.fail(name, claim.future(), e);
+                throw e;
+            }
+            boolean gone = callerGone.apply(id);
+            pending.finish(name, claim.future(), id, gone);
+            return id;
+        }
+        throw new CriException(CriException.Kind.INTERNAL, "could not reserve container name " + name);
+    }
+
+    private void validateMounts(ContainerConfig c) {
+        for (Mount m : c.getMountsList()) {
+            if (!m.getContainerPath().startsWith("/")) {
+                throw CriException.invalidArgument("mount container_path \"" + m.getContainerPath() + "\" is not absolute");
+            }
+            if (!m.getHostPath().startsWith("/")) {
+                throw CriException.invalidArgument("mount host_path \"" + m.getHostPath() + "\" is not absolute");
+            }
+            if (config.crio().runtime().absentMountSourcesToReject().contains(m.getHostPath())
+                    && !Files.exists(Path.of(m.getHostPath()))) {
+                throw CriException.invalidArgument("mount host_path " + m.getHostPath() + " does not exist");
+            }
+        }
+        String logPath = c.getLogPath();
+        if (Path.of(logPath).normalize().startsWith("..") || logPath.contains("/../")) {
+            throw CriException.invalidArgument("log_path \"" + logPath + "\" leaves the pod's log directory");
+        }
+    }
+
+    private void createReserved(String id, String name, ContainerConfig c, Sandbox sb, ImageRecord image,
+                                List<ContainerSpecInput.DeviceNode> devices) {
+        long t0 = System.nanoTime();
+        SandboxRecord pod = sb.record();
+        RuntimeHandlers.Resolved handler = handlers.resolve(pod.runtimeHandler());
+        ContainersStore storage = images.get().store();
+        UndoStack undo = new UndoStack();
+        try {
+            ImageView view = images.get().catalog().view(image);
+            ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.read(view.configJson());
+            String imageName = view.repoTags().isEmpty() ? c.getImage().getImage() : view.repoTags().get(0);
+            String imageRef = view.repoDigests().isEmpty() ? image.id() : view.repoDigests().get(0);
+
+            storage.createContainer(id, List.of(name), image.id(), "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}");
+            undo.push("delete storage container " + id, () -> storage.deleteContainer(id));
+            Path rootfs = storage.mount(id);
+            undo.push("unmount " + rootfs, () -> storage.unmount(id, true));
+            makeMountTargets(c);
+            ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
+
+            var sec = c.getLinux().getSecurityContext();
+            ImageUser.Resolved user = ImageUser.resolve(rootfs, sec.hasRunAsUser() ? sec.getRunAsUser().getValue() : null,
+                    sec.getRunAsUsername(), sec.hasRunAsGroup() ? sec.getRunAsGroup().getValue() : null,
+                    sec.getSupplementalGroupsList(), defaults.user());
+
+            Path bundle = Path.of(config.crio().runroot(), "overlay-containers", id, "userdata");
+            Path persist = Path.of(config.crio().root(), "overlay-containers", id, "userdata");
+            Path logPath = logPath(id, c, sb);
+            Files.createDirectories(logPath.getParent());
+            long created = nowNanos();
+            RuntimeSection rt = config.crio().runtime();
+            ContainerSpecInput input = new ContainerSpecInput(id, name, c, defaults,
+                    new ContainerSpecInput.Pod(sb.id(), sb.name(), sb.config(), pod.hostname(), pod.namespaces(),
+                            pods.infraPid(pod), pod.shmPath(), pod.resolvPath(), pod.hostnamePath(), pod.cgroupParent()),
+                    rootfs.toString(), user,
+                    new ContainerSpecInput.Settings(rt.defaultCapabilities(), Capabilities.bounding(), rt.defaultEnv(),
+                            rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
+                            OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
+                    logPath.toString(), created, imageName, imageRef, devices);
+            Spec spec = ContainerSpecBuilder.build(input);
+            AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
+
+            Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
+            Files.deleteIfExists(exitDir.resolve(id));
+            Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
+            ConmonLaunch launch = ConmonLaunch.builder()
+                    .conmonPath(handler.conmonPath().toString())
+                    .runtimePath(handler.runtimePath().toString())
+                    .runtimeRoot(handler.handler().runtimeRoot())
+                    .containerId(id).containerName(name)
+                    .bundleDir(bundle.toString())
+                    .containerPidFile(bundle.resolve("pidfile").toString())
+                    .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
+                    .logPath(logPath.toString())
+                    .exitDir(exitDir.toString())
+                    .socketDir(socketDir.toString())
+                    .logLevel(rt.logLevel())
+                    .persistDir(persist.toString())
+                    .terminal(c.getTty()).stdin(c.getStdin()).stdinOnce(c.getStdinOnce())
+                    .logSizeMax(rt.logSizeMax())
+                    .systemdCgroup(handler.systemd())
+                    .env(rt.effectiveMonitorEnv(handler.handler()))
+                    .build();
+            ConmonLauncher.Created createdProc = ConmonLauncher.create(launch,
+                    Duration.ofSeconds(handler.handler().effectiveContainerCreateTimeout()),
+                    conmonPid -> monitors.place(handler.monitorCgroup(), pod.cgroupParent(), id, conmonPid));
+            undo.push("delete container " + id + " from the runtime", () -> handler.cli().delete(id, true));
+            undo.push("remove conmon cgroup of " + id, () -> monitors.remove(pod.cgroupParent(), id));
+
+            String stopSignal = StopSignals.of(c, defaults.stopSignal());
+            store.add(new ContainerState(ContainerState.VERSION, id, name, sb.id(), c.toByteArray(), image.id(), imageName,
+                    imageRef, pod.runtimeHandler(), created, 0, 0, 0, ContainerState.CREATED, "", "", logPath.toString(),
+                    bundle.toString(), createdProc.containerPid(), stopSignal, c.getLinux().getResources().toByteArray()));
+            undo.commit();
+            log.info("Created container {}: {} in {} ms", id, name, String.format(Locale.ROOT, "%.2f",
+                    (System.nanoTime() - t0) / 1e6));
+        } catch (ConmonException e) {
+            undo.rollback();
+            throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            undo.rollback();
+            throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            undo.rollback();
+            throw e;
+        }
+    }
+
+    /** Host paths of bind mounts that do not exist are made as directories, as CRI-O does. */
+    private static void makeMountTargets(ContainerConfig c) throws IOException {
+        for (Mount m : c.getMountsList()) {
+            Path host = Path.of(m.getHostPath());
+            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(host)) {
+                Files.createDirectories(host);
+            }
+        }
+    }
+
+    private Path logPath(String id, ContainerConfig c, Sandbox sb) {
+        String dir = sb.config().getLogDirectory().isEmpty()
+                ? Path.of(config.crio().logDir(), sb.id()).toString() : sb.config().getLogDirectory();
+        if (c.getLogPath().isEmpty()) {
+            return Path.of(dir, id + ".log");
+        }
+        Path p = Path.of(c.getLogPath());
+        return p.isAbsolute() ? p : Path.of(dir).resolve(p).normalize();
+    }
+
+    // ------------------------------------------------------------------ start / stop / remove
+
+    public void start(String idOrPrefix) {
+        ContainerStore.Entry e = require(idOrPrefix);
+        e.lock().lock();
+        try {
+            ContainerState s = refresh(e);
+            if (!ContainerState.CREATED.equals(s.status())) {
+                throw CriException.failedPrecondition("container " + s.id() + " is not in created state: " + s.status());
+            }
+            long startedAt = nowNanos();
+            try {
+                handlers.resolve(s.runtimeHandler()).cli().start(s.id());
+            } catch (IOException ex) {
+                store.update(e, st -> st.exited(nowNanos(), 128, "Error", ex.getMessage()));
+                throw new CriException(CriException.Kind.INTERNAL, "failed to start container " + s.id() + ": "
+                        + ex.getMessage(), ex);
+            }
+            store.update(e, st -> st.started(startedAt));
+            log.info("Started container {}: {}", s.id(), s.name());
+        } finally {
+            e.lock().unlock();
+        }
+    }
+
+    /** Stops the container: its stop signal, then SIGKILL once {@code timeoutSeconds} have passed. Idempotent. */
+    public void stop(String idOrPrefix, long timeoutSeconds) {
+        Optional<ContainerStore.Entry> found = store.find(idOrPrefix);
+        if (found.isEmpty()) {
+            throw CriException.notFound("could not find container \"" + idOrPrefix + "\"");
+        }
+        ContainerStore.Entry e = found.get();
+        e.lock().lock();
+        try {
+            ContainerState s = refresh(e);
+            if (ContainerState.EXITED.equals(s.status())) {
+                return;
+            }
+            var cli = handlers.resolve(s.runtimeHandler()).cli();
+            if (ContainerState.CREATED.equals(s.status())) {
+                killQuietly(cli, s.id(), "KILL");
+                awaitExit(s, KILL_WAIT);
+                refresh(e);
+                return;
+            }
+            if (timeoutSeconds > 0) {
+                killQuietly(cli, s.id(), s.stopSignal().isEmpty() ? "TERM" : s.stopSignal());
+                if (awaitExit(s, Duration.ofSeconds(timeoutSeconds))) {
+                    refresh(e);
+                    log.info("Stopped container {}: {}", s.id(), s.name());
+                    return;
+                }
+                log.info("Container {} did not stop within {} s; killing it", s.id(), timeoutSeconds);
+            }
+            killQuietly(cli, s.id(), "KILL");
+            if (!awaitExit(s, KILL_WAIT)) {
+                throw new CriException(CriException.Kind.INTERNAL, "container " + s.id() + " did not exit after SIGKILL");
+            }
+            refresh(e);
+            log.info("Stopped container {}: {}", s.id(), s.name());
+        } finally {
+            e.lock().unlock();
+        }
+    }
+
+    /** Removes the container (killing it if needed) with its storage, runtime state and name. Idempotent. */
+    public void remove(String idOrPrefix) {
+        Optional<ContainerStore.Entry> found = store.find(idOrPrefix);
+        if (found.isEmpty()) {
+            return;
+        }
+        ContainerStore.Entry e = found.get();
+        e.lock().lock();
+        try {
+            ContainerState s = refresh(e);
+            var handler = handlers.resolve(s.runtimeHandler());
+            if (!ContainerState.EXITED.equals(s.status())) {
+                killQuietly(handler.cli(), s.id(), "KILL");
+                awaitExit(s, KILL_WAIT);
+            }
+            try {
+                handler.cli().delete(s.id(), true);
+            } catch (IOException ex) {
+                log.debug("runtime delete of {}: {}", s.id(), ex.getMessage());
+            }
+            try {
+                images.get().store().deleteContainer(s.id());
+            } catch (ContainerNotFoundException ex) {
+                // already gone
+            }
+            pods.find(s.sandboxId()).ifPresent(sb -> monitors.remove(sb.record().cgroupParent(), s.id()));
+            Files.deleteIfExists(exitFile(s.id()));
+            store.delete(e);
+            names.release(s.name(), s.id());
+            pending.forget(s.name());
+            log.info("Removed container {}: {}", s.id(), s.name());
+        } catch (IOException ex) {
+            throw new CriException(CriException.Kind.INTERNAL, "failed to remove container " + s(e) + ": "
+                    + ex.getMessage(), ex);
+        } finally {
+            e.lock().unlock();
+        }
+    }
+
+    private static String s(ContainerStore.Entry e) {
+        return e.state().id();
+    }
+
+    /** Stops every container of a pod at once (no grace period), then its caller tears the pod down. */
+    public void stopAll(String sandboxId) {
+        for (ContainerStore.Entry e : List.copyOf(store.all())) {
+            if (e.state().sandboxId().equals(sandboxId)) {
+                stop(e.state().id(), 0);
+            }
+        }
+    }
+
+    public void removeAll(String sandboxId) {
+        for (ContainerStore.Entry e : List.copyOf(store.all())) {
+            if (e.state().sandboxId().equals(sandboxId)) {
+                remove(e.state().id());
+            }
+        }
+    }
+
+    public void updateResources(String idOrPrefix, LinuxContainerResources resources) {
+        ContainerStore.Entry e = require(idOrPrefix);
+        ContainerState s = refresh(e);
+        if (ContainerState.EXITED.equals(s.status())) {
+            throw CriException.failedPrecondition("container " + s.id() + " is not running");
+        }
+        Spec.Resources spec = ContainerSpecBuilder.resources(ResourceInputs.of(resources), false);
+        try {
+            handlers.resolve(s.runtimeHandler()).cli().update(s.id(), UpdateJson.of(spec));
+        } catch (IOException ex) {
+            throw new CriException(CriException.Kind.INTERNAL, "failed to update container " + s.id() + ": "
+                    + ex.getMessage(), ex);
+        }
+        store.update(e, st -> st.withResources(resources.toByteArray()));
+    }
+
+    // ------------------------------------------------------------------ state
+
+    public ContainerStore.Entry require(String idOrPrefix) {
+        if (idOrPrefix.isEmpty()) {
+            throw CriException.invalidArgument("ContainerId should not be empty");
+        }
+        return store.find(idOrPrefix).orElseThrow(() -> CriException.notFound("could not find container \""
+                + idOrPrefix + "\""));
+    }
+
+    Path exitFile(String id) {
+        return Path.of(config.crio().runtime().containerExitsDir(), id);
+    }
+
+    /** Brings the recorded state up to date with conmon's exit file; returns the current state. */
+    public ContainerState refresh(ContainerStore.Entry e) {
+        ContainerState s = e.state();
+        if (ContainerState.EXITED.equals(s.status())) {
+            return s;
+        }
+        Path exit = exitFile(s.id());
+        OptionalInt code = ExitFile.read(exit.getParent(), s.id());
+        if (code.isEmpty()) {
+            return s;
+        }
+        long finished;
+        try {
+            Instant m = Files.getLastModifiedTime(exit).toInstant();
+            finished = m.getEpochSecond() * 1_000_000_000L + m.getNano();
+        } catch (IOException ex) {
+            finished = nowNanos();
+        }
+        boolean oom = Files.exists(Path.of(config.crio().root(), "overlay-containers", s.id(), "userdata", "oom"))
+                || Files.exists(Path.of(s.bundle(), "oom"));
+        String reason = oom ? "OOMKilled" : code.getAsInt() == 0 ? "Completed" : "Error";
+        long at = Math.max(finished, s.startedAt());
+        return store.update(e, st -> st.exited(at, code.getAsInt(), reason, ""));
+    }
+
+    private boolean awaitExit(ContainerState s, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long sleep = 1;
+        Path dir = exitFile(s.id()).getParent();
+        while (true) {
+            if (ExitFile.read(dir, s.id()).isPresent()) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            sleep = Math.min(sleep * 2, 20);
+        }
+    }
+
+    private static void killQuietly(io.crio.oci.OciRuntimeCli cli, String id, String signal) {
+        try {
+            cli.kill(id, signal);
+        } catch (IOException e) {
+            log.debug("kill {} {}: {}", signal, id, e.getMessage());
+        }
+    }
+
+    static long nowNanos() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    static List<String> jsonStrings(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+
+    static boolean isDevice(Device d) {
+        return !d.getHostPath().isEmpty();
+    }
+}

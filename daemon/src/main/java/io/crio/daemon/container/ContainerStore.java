@@ -1,0 +1,128 @@
+package io.crio.daemon.container;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crio.daemon.server.CriException;
+import io.crio.storage.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The containers: in memory by ID, each persisted as one JSON file replaced atomically on every change. */
+public final class ContainerStore {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerStore.class);
+    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** One container in memory, with its own lock. */
+    public static final class Entry {
+        private final ReentrantLock lock = new ReentrantLock();
+        private volatile ContainerState state;
+
+        Entry(ContainerState state) {
+            this.state = state;
+        }
+
+        public ContainerState state() {
+            return state;
+        }
+
+        public ReentrantLock lock() {
+            return lock;
+        }
+    }
+
+    private final Path dir;
+    private final ConcurrentHashMap<String, Entry> byId = new ConcurrentHashMap<>();
+
+    public ContainerStore(Path dir) {
+        this.dir = dir;
+    }
+
+    public void load() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+                try {
+                    ContainerState s = JSON.readValue(f.toFile(), ContainerState.class);
+                    byId.put(s.id(), new Entry(s));
+                } catch (IOException e) {
+                    log.warn("Skipping unreadable container state {}: {}", f, e.getMessage());
+                }
+            }
+        }
+    }
+
+    public Entry add(ContainerState s) throws IOException {
+        write(s);
+        Entry e = new Entry(s);
+        byId.put(s.id(), e);
+        return e;
+    }
+
+    public ContainerState update(Entry e, UnaryOperator<ContainerState> change) {
+        e.lock.lock();
+        try {
+            ContainerState next = change.apply(e.state);
+            write(next);
+            e.state = next;
+            return next;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot save state of container " + e.state.id() + ": " + ex.getMessage(), ex);
+        } finally {
+            e.lock.unlock();
+        }
+    }
+
+    public void delete(Entry e) throws IOException {
+        Files.deleteIfExists(dir.resolve(e.state.id() + ".json"));
+        byId.remove(e.state.id(), e);
+    }
+
+    public Collection<Entry> all() {
+        return byId.values();
+    }
+
+    public Optional<Entry> get(String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    /** By full ID or unique prefix; INVALID_ARGUMENT when a prefix is ambiguous. */
+    public Optional<Entry> find(String idOrPrefix) {
+        if (idOrPrefix.isEmpty()) {
+            return Optional.empty();
+        }
+        Entry exact = byId.get(idOrPrefix);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        Entry match = null;
+        for (Entry e : byId.values()) {
+            if (e.state.id().startsWith(idOrPrefix)) {
+                if (match != null) {
+                    throw CriException.invalidArgument("container ID prefix \"" + idOrPrefix + "\" is ambiguous");
+                }
+                match = e;
+            }
+        }
+        return Optional.ofNullable(match);
+    }
+
+    private void write(ContainerState s) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            AtomicFiles.createDirectory(dir, AtomicFiles.PRIVATE_DIR);
+        }
+        AtomicFiles.write(dir.resolve(s.id() + ".json"), JSON.writeValueAsBytes(s));
+    }
+}

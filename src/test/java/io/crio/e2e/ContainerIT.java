@@ -1,0 +1,370 @@
+package io.crio.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crio.api.v1.Capability;
+import io.crio.api.v1.ContainerConfig;
+import io.crio.api.v1.ContainerFilter;
+import io.crio.api.v1.ContainerMetadata;
+import io.crio.api.v1.ContainerState;
+import io.crio.api.v1.ContainerStatus;
+import io.crio.api.v1.ContainerStatusRequest;
+import io.crio.api.v1.CreateContainerRequest;
+import io.crio.api.v1.ImageSpec;
+import io.crio.api.v1.Int64Value;
+import io.crio.api.v1.KeyValue;
+import io.crio.api.v1.LinuxContainerConfig;
+import io.crio.api.v1.LinuxContainerResources;
+import io.crio.api.v1.LinuxContainerSecurityContext;
+import io.crio.api.v1.LinuxPodSandboxConfig;
+import io.crio.api.v1.LinuxSandboxSecurityContext;
+import io.crio.api.v1.ListContainersRequest;
+import io.crio.api.v1.NamespaceMode;
+import io.crio.api.v1.NamespaceOption;
+import io.crio.api.v1.PodSandboxConfig;
+import io.crio.api.v1.PodSandboxMetadata;
+import io.crio.api.v1.PullImageRequest;
+import io.crio.api.v1.RemoveContainerRequest;
+import io.crio.api.v1.RemovePodSandboxRequest;
+import io.crio.api.v1.RunPodSandboxRequest;
+import io.crio.api.v1.StartContainerRequest;
+import io.crio.api.v1.StopContainerRequest;
+import io.crio.api.v1.StopPodSandboxRequest;
+import io.crio.api.v1.UpdateContainerResourcesRequest;
+import io.crio.e2e.registry.FixtureImages;
+import io.crio.e2e.registry.ImageBuilder;
+import io.crio.e2e.registry.RegistryPusher;
+import io.crio.e2e.registry.RegistryServer;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Containers through conmon and runc: logs, exit codes, the spec's merge rules and security settings. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ContainerIT {
+
+    static final Duration START = Duration.ofSeconds(60);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    RegistryServer registry;
+    CrioProcess crio;
+    CriClient client;
+    CniFixtures net;
+    String busybox;
+    String merge;
+    String podId;
+    PodSandboxConfig podConfig;
+
+    @BeforeAll
+    void start() throws Exception {
+        registry = RegistryServer.start();
+        RegistryPusher pusher = RegistryPusher.of(registry);
+        busybox = FixtureImages.singleLayer(pusher, "e2e/busybox", "1").reference(registry.url());
+        merge = ImageBuilder.oci().layer(FixtureImages.baseLayer()).entrypoint("/bin/sh", "-c")
+                .cmd("echo image-cmd; pwd; echo $FROM_IMAGE $OVERRIDE").env("FROM_IMAGE=image")
+                .env("OVERRIDE=image").workingDir("/tmp").push(pusher, "e2e/merge", "1").reference(registry.url());
+        net = CniFixtures.random("e2e-ctr", dir);
+        Path broken = dir.resolve("broken-runtime");
+        Files.writeString(broken, "#!/bin/sh\necho \"failpoint: the runtime refuses to create\" >&2\nexit 1\n");
+        broken.toFile().setExecutable(true);
+        Files.createDirectories(dir.resolve("net.d"));
+        Files.writeString(dir.resolve("net.d/10-e2e.conflist"), net.conflist());
+        Files.writeString(dir.resolve("crio.conf"), """
+                [crio]
+                log_dir = "%1$s/pod-logs"
+                [crio.runtime]
+                namespaces_dir = "%1$s/ns"
+                container_exits_dir = "%1$s/exits"
+                container_attach_socket_dir = "%1$s/attach"
+                pids_limit = 64
+                [crio.runtime.runtimes.runc]
+                runtime_root = "%1$s/runc-root"
+                [crio.runtime.runtimes.broken]
+                runtime_path = "%2$s"
+                runtime_root = "%1$s/broken-root"
+                [crio.network]
+                network_dir = "%1$s/net.d"
+                """.formatted(dir, broken));
+        crio = CrioProcess.start(dir, Map.of()).awaitReady(START);
+        client = new CriClient(crio.socket());
+        for (String image : List.of(busybox, merge)) {
+            client.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
+                    .setImage(ImageSpec.newBuilder().setImage(image)).build());
+        }
+        podConfig = pod("ctr-pod");
+        podId = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig).build())
+                .getPodSandboxId();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (client != null) {
+            for (var p : client.runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance())
+                    .getItemsList()) {
+                client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+                client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+            }
+            client.close();
+        }
+        if (crio != null) {
+            crio.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        net.deleteBridge();
+    }
+
+    PodSandboxConfig pod(String name) {
+        return PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("e2e").setUid("uid-" + name))
+                .setHostname(name)
+                .setLogDirectory(dir.resolve("logs").resolve(name).toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.CONTAINER))))
+                .build();
+    }
+
+    static ContainerConfig.Builder ctr(String name, String image, String... command) {
+        return ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage(image))
+                .addAllCommand(List.of(command))
+                .setLogPath(name + "/0.log");
+    }
+
+    String create(ContainerConfig.Builder c) {
+        return client.runtime().withDeadlineAfter(120, TimeUnit.SECONDS).createContainer(CreateContainerRequest.newBuilder()
+                .setPodSandboxId(podId).setConfig(c).setSandboxConfig(podConfig).build()).getContainerId();
+    }
+
+    void startC(String id) {
+        client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    }
+
+    ContainerStatus status(String id) {
+        return client.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    }
+
+    /** Runs a container to its end; returns its final status. */
+    ContainerStatus runToExit(ContainerConfig.Builder c) throws Exception {
+        String id = create(c);
+        startC(id);
+        ContainerStatus st = status(id);
+        for (int i = 0; i < 1000 && st.getState() != ContainerState.CONTAINER_EXITED; i++) {
+            Thread.sleep(10);
+            st = status(id);
+        }
+        assertEquals(ContainerState.CONTAINER_EXITED, st.getState(), st.toString());
+        return st;
+    }
+
+    void remove(String id) {
+        client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    }
+
+    static String log(ContainerStatus st) throws Exception {
+        return Files.readString(Path.of(st.getLogPath()));
+    }
+
+    @Test
+    void outputGoesToTheCriLogAndExitsAreReported() throws Exception {
+        ContainerStatus ok = runToExit(ctr("echo", busybox, "/bin/sh", "-c", "echo out; echo err >&2"));
+        assertEquals(0, ok.getExitCode());
+        assertEquals("Completed", ok.getReason());
+        assertTrue(ok.getStartedAt() > ok.getCreatedAt() && ok.getFinishedAt() >= ok.getStartedAt(), ok.toString());
+        assertEquals(dir.resolve("logs/ctr-pod/echo/0.log").toString(), ok.getLogPath());
+        List<String> lines = log(ok).lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+\\S* stdout F out")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\S+ stderr F err")), lines.toString());
+
+        ContainerStatus three = runToExit(ctr("three", busybox, "/bin/sh", "-c", "exit 3"));
+        assertEquals(3, three.getExitCode());
+        assertEquals("Error", three.getReason());
+        remove(ok.getId());
+        remove(three.getId());
+    }
+
+    @Test
+    void commandArgsEnvAndWorkdirMergeWithTheImage() throws Exception {
+        ContainerStatus image = runToExit(ctr("from-image", merge).addEnvs(KeyValue.newBuilder().setKey("OVERRIDE")
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("cri"))));
+        assertEquals(List.of("image-cmd", "/tmp", "image cri"), messages(image));
+        ContainerStatus args = runToExit(ctr("args", merge).addArgs("echo from-args").setWorkingDir("/home"));
+        assertEquals(List.of("from-args"), messages(args));
+        ContainerStatus command = runToExit(ctr("command", merge, "/bin/sh", "-c", "pwd").setWorkingDir("/home"));
+        assertEquals(List.of("/home"), messages(command));
+        for (ContainerStatus s : List.of(image, args, command)) {
+            remove(s.getId());
+        }
+    }
+
+    static List<String> messages(ContainerStatus st) throws Exception {
+        return log(st).lines().map(l -> l.split(" ", 4)[3]).toList();
+    }
+
+    @Test
+    void runsAsAUserNamedInTheImage() throws Exception {
+        ContainerStatus st = runToExit(ctr("user", busybox, "/bin/sh", "-c", "id -u; id -g").setLinux(
+                LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setRunAsUsername("app"))));
+        assertEquals(List.of("1000", "1000"), messages(st));
+        remove(st.getId());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> create(ctr("nouser", busybox, "true")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setRunAsUsername("nosuchuser")))));
+        assertTrue(e.getStatus().getDescription().contains("nosuchuser"), e.getStatus().toString());
+    }
+
+    @Test
+    void securitySettingsAreEnforced() throws Exception {
+        ContainerStatus ro = runToExit(ctr("ro", busybox, "/bin/sh", "-c", "touch /x && echo wrote || echo refused")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setReadonlyRootfs(true))));
+        assertEquals(List.of("refused"), messages(ro).stream().filter(m -> !m.startsWith("touch")).toList());
+        ContainerStatus chown = runToExit(ctr("nochown", busybox, "/bin/sh", "-c",
+                "touch /tmp/f && chown 1000 /tmp/f && echo chowned || echo denied")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setCapabilities(Capability.newBuilder().addDropCapabilities("CHOWN")))));
+        assertEquals("denied", messages(chown).get(messages(chown).size() - 1));
+        ContainerStatus privileged = runToExit(ctr("priv", busybox, "/bin/sh", "-c", "ls /dev | wc -l")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setPrivileged(true))));
+        ContainerStatus plain = runToExit(ctr("plain", busybox, "/bin/sh", "-c", "ls /dev | wc -l"));
+        assertTrue(Integer.parseInt(messages(privileged).get(0).trim()) > Integer.parseInt(messages(plain).get(0).trim()) + 5,
+                "privileged sees the host's devices: " + messages(privileged) + " vs " + messages(plain));
+        ContainerStatus pids = runToExit(ctr("pids", busybox, "/bin/sh", "-c",
+                "cat /sys/fs/cgroup/pids/pids.max; for i in $(seq 1 100); do sleep 1 & done 2>/tmp/e; wait;"
+                        + " echo fork-errors=$(grep -c fork /tmp/e)"));
+        assertEquals("64", messages(pids).get(0), log(pids));
+        // a 65th process cannot be forked: the shell reports it, or dies of it
+        assertTrue(pids.getExitCode() != 0 || messages(pids).stream().anyMatch(m -> m.matches("fork-errors=[1-9][0-9]*")),
+                pids.getExitCode() + " " + log(pids));
+        for (ContainerStatus s : List.of(ro, chown, privileged, plain, pids)) {
+            remove(s.getId());
+        }
+    }
+
+    @Test
+    void stopSendsTheSignalThenKillsAfterTheTimeout() throws Exception {
+        String id = create(ctr("stubborn", busybox, "/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"));
+        startC(id);
+        assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+        long t0 = System.nanoTime();
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(2).build());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ContainerStatus st = status(id);
+        assertEquals(ContainerState.CONTAINER_EXITED, st.getState());
+        assertEquals(137, st.getExitCode());
+        assertTrue(seconds >= 1.9 && seconds < 15, "stop took " + seconds + " s");
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(2).build());
+
+        String polite = create(ctr("polite", busybox, "/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"));
+        startC(polite);
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(polite).setTimeout(30).build());
+        assertEquals(0, status(polite).getExitCode());
+        remove(id);
+        remove(polite);
+        remove(id);
+    }
+
+    @Test
+    void namesAttemptsListingAndCleanRemoval() throws Exception {
+        String first = create(ctr("named", busybox, "/bin/sh", "-c", "sleep 60").putLabels("app", "x"));
+        StatusRuntimeException dup = assertThrows(StatusRuntimeException.class, () -> create(ctr("named", busybox, "/bin/sh", "-c", "sleep 60")));
+        assertEquals(Status.Code.ALREADY_EXISTS, dup.getStatus().getCode());
+        String second = create(ctr("named", busybox, "/bin/sh", "-c", "sleep 60").setMetadata(ContainerMetadata.newBuilder()
+                .setName("named").setAttempt(1)));
+        assertNotEquals(first, second);
+        startC(first);
+        List<String> running = client.runtime().listContainers(ListContainersRequest.newBuilder().setFilter(
+                ContainerFilter.newBuilder().setState(io.crio.api.v1.ContainerStateValue.newBuilder()
+                        .setState(ContainerState.CONTAINER_RUNNING))).build()).getContainersList().stream()
+                .map(c -> c.getId()).toList();
+        assertTrue(running.contains(first) && !running.contains(second), running.toString());
+        assertEquals(List.of(first), client.runtime().listContainers(ListContainersRequest.newBuilder().setFilter(
+                ContainerFilter.newBuilder().putLabelSelector("app", "x").setPodSandboxId(podId)).build())
+                .getContainersList().stream().map(c -> c.getId()).toList());
+
+        JsonNode info = JSON.readTree(client.runtime().containerStatus(ContainerStatusRequest.newBuilder()
+                .setContainerId(first).setVerbose(true).build()).getInfoOrThrow("info"));
+        long pid = info.path("pid").asLong();
+        assertTrue(pid > 0 && Files.exists(Path.of("/proc/" + pid)), info.toString());
+        assertEquals("/bin/sh", info.at("/runtimeSpec/process/args/0").asText());
+
+        client.runtime().updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(first)
+                .setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L * 1024 * 1024)).build());
+        String cgroup = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+                .filter(l -> l.contains(":memory:")).findFirst().orElse("");
+        if (!cgroup.isEmpty()) {
+            String limit = Files.readString(Path.of("/sys/fs/cgroup/memory" + cgroup.substring(cgroup.lastIndexOf(':') + 1),
+                    "memory.limit_in_bytes")).trim();
+            assertEquals(Long.toString(64L * 1024 * 1024), limit);
+        }
+
+        remove(first);
+        remove(second);
+        for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + pid)); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.exists(Path.of("/proc/" + pid)) && !Files.readString(Path.of("/proc/" + pid + "/stat")).contains(") Z"),
+                "the container's process is gone");
+        assertFalse(Files.exists(dir.resolve("runroot/overlay-containers").resolve(first)));
+        assertFalse(Files.readString(dir.resolve("root/overlay-containers/containers.json")).contains(first));
+        assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().noneMatch(l -> l.contains(first)));
+        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> status(first));
+        assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    }
+
+    @Test
+    void aFailingRuntimeLeavesNothingBehind() throws Exception {
+        PodSandboxConfig brokenPod = pod("broken-pod");
+        String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(brokenPod)
+                .setRuntimeHandler("broken").build()).getPodSandboxId();
+        String before = Files.readString(dir.resolve("root/overlay-containers/containers.json"));
+        long mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains("/merged")).count();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.runtime()
+                .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                        .setConfig(ctr("doomed", busybox, "true")).setSandboxConfig(brokenPod).build()));
+        assertTrue(e.getStatus().getDescription().contains("failpoint"), e.getStatus().toString());
+        assertEquals(before, Files.readString(dir.resolve("root/overlay-containers/containers.json")));
+        assertEquals(mountsBefore, Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains("/merged")).count());
+        assertTrue(client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().stream()
+                .noneMatch(c -> c.getMetadata().getName().equals("doomed")));
+        client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    }
+
+    @Test
+    void removingThePodRemovesItsContainers() throws Exception {
+        PodSandboxConfig other = pod("doomed-pod");
+        String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(other).build())
+                .getPodSandboxId();
+        String id = client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                .setConfig(ctr("inside", busybox, "/bin/sh", "-c", "sleep 60")).setSandboxConfig(other).build()).getContainerId();
+        startC(id);
+        client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        assertEquals(ContainerState.CONTAINER_EXITED, status(id).getState());
+        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        assertThrows(StatusRuntimeException.class, () -> status(id));
+    }
+}
