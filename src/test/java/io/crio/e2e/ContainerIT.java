@@ -335,6 +335,55 @@ class ContainerIT {
     }
 
     @Test
+    void execSyncReturnsOutputExitCodesAndTimesOut() throws Exception {
+        String id = create(ctr("exec", busybox, "/bin/sh", "-c", "sleep 600"));
+        startC(id);
+        var ok = client.runtime().execSync(io.crio.api.v1.ExecSyncRequest.newBuilder().setContainerId(id)
+                .addAllCmd(List.of("/bin/sh", "-c", "echo to-out; echo to-err >&2; exit 7")).setTimeout(10).build());
+        assertEquals(7, ok.getExitCode());
+        assertEquals("to-out\n", ok.getStdout().toStringUtf8());
+        assertEquals("to-err\n", ok.getStderr().toStringUtf8());
+        long t0 = System.nanoTime();
+        var slow = client.runtime().execSync(io.crio.api.v1.ExecSyncRequest.newBuilder().setContainerId(id)
+                .addAllCmd(List.of("/bin/sh", "-c", "sleep 30")).setTimeout(1).build());
+        assertNotEquals(0, slow.getExitCode(), "a timed-out exec is a non-zero exit, not an error");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 15);
+        StatusRuntimeException empty = assertThrows(StatusRuntimeException.class, () -> client.runtime().execSync(
+                io.crio.api.v1.ExecSyncRequest.newBuilder().setContainerId(id).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+        remove(id);
+    }
+
+    @Test
+    void theLogIsReopenedAfterARotation() throws Exception {
+        String id = create(ctr("rotate", busybox, "/bin/sh", "-c", "i=0; while :; do echo line-$i; i=$((i+1)); sleep 0.1; done"));
+        startC(id);
+        Path logFile = Path.of(status(id).getLogPath());
+        for (int i = 0; i < 200 && (!Files.exists(logFile) || Files.size(logFile) == 0); i++) {
+            Thread.sleep(10);
+        }
+        Path rotated = logFile.resolveSibling("0.log.1");
+        Files.move(logFile, rotated);
+        client.runtime().reopenContainerLog(io.crio.api.v1.ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+        assertTrue(Files.exists(logFile), "conmon opened a new log file");
+        for (int i = 0; i < 300 && Files.size(logFile) == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.readString(logFile).contains("stdout F line-"), Files.readString(logFile));
+        remove(id);
+    }
+
+    @Test
+    void aContainerOverItsMemoryLimitIsOomKilled() throws Exception {
+        ContainerStatus st = runToExit(ctr("oom", busybox, "/bin/sh", "-c", "tail /dev/zero")
+                .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+                        .setMemoryLimitInBytes(32L * 1024 * 1024))));
+        assertEquals("OOMKilled", st.getReason(), st.toString());
+        assertEquals(137, st.getExitCode());
+        remove(st.getId());
+    }
+
+    @Test
     void aFailingRuntimeLeavesNothingBehind() throws Exception {
         PodSandboxConfig brokenPod = pod("broken-pod");
         String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(brokenPod)

@@ -419,6 +419,67 @@ public final class ContainerManager {
         store.update(e, st -> st.withResources(resources.toByteArray()));
     }
 
+    /** Output cap of ExecSync per stream, as CRI-O's. */
+    static final int MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
+
+    /** Runs {@code cmd} in the running container through conmon's exec mode; a timeout is exit code -1, not an error. */
+    public io.crio.conmon.ExecSync.Result execSync(String idOrPrefix, List<String> cmd, long timeoutSeconds) {
+        if (cmd.isEmpty()) {
+            throw CriException.invalidArgument("ExecSync: cmd is empty");
+        }
+        ContainerState s = refresh(require(idOrPrefix));
+        if (!ContainerState.RUNNING.equals(s.status())) {
+            throw CriException.failedPrecondition("container " + s.id() + " is not running (" + s.status() + ")");
+        }
+        RuntimeHandlers.Resolved handler = handlers.resolve(s.runtimeHandler());
+        try {
+            JsonNode spec = ContainerStore.JSON.readTree(Files.readAllBytes(Path.of(s.bundle(), "config.json")));
+            com.fasterxml.jackson.databind.node.ObjectNode process = spec.path("process").deepCopy();
+            com.fasterxml.jackson.databind.node.ArrayNode args = process.putArray("args");
+            cmd.forEach(args::add);
+            process.put("terminal", false);
+            Path work = Files.createDirectories(Path.of(config.crio().runroot(), "crio-exec"));
+            RuntimeSection rt = config.crio().runtime();
+            return io.crio.conmon.ExecSync.run(new io.crio.conmon.ExecSync.Request(handler.conmonPath().toString(),
+                    handler.runtimePath().toString(), handler.handler().runtimeRoot(), s.id(), s.name(),
+                    ContainerStore.JSON.writeValueAsBytes(process), work, rt.containerAttachSocketDir(), rt.logLevel(),
+                    timeoutSeconds, handler.systemd(), rt.effectiveMonitorEnv(handler.handler()), MAX_EXEC_OUTPUT));
+        } catch (ConmonException e) {
+            throw new CriException(CriException.Kind.INTERNAL, "exec in container " + s.id() + " failed: "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CriException(CriException.Kind.INTERNAL, "exec in container " + s.id() + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Asks conmon (through its control fifo) to reopen the log file, then waits until it has. */
+    public void reopenLog(String idOrPrefix) {
+        ContainerState s = refresh(require(idOrPrefix));
+        if (!ContainerState.RUNNING.equals(s.status())) {
+            throw CriException.failedPrecondition("container " + s.id() + " is not running");
+        }
+        Path ctl = Path.of(s.bundle(), "ctl");
+        try (var out = Files.newOutputStream(ctl, java.nio.file.StandardOpenOption.WRITE)) {
+            out.write("2 0 0\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new CriException(CriException.Kind.INTERNAL, "failed to open container ctl file: " + e.getMessage(), e);
+        }
+        Path logFile = Path.of(s.logPath());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.exists(logFile)) {
+            if (System.nanoTime() > deadline) {
+                throw new CriException(CriException.Kind.INTERNAL, "conmon did not reopen the log of " + s.id());
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ state
 
     public ContainerStore.Entry require(String idOrPrefix) {

@@ -69,6 +69,18 @@ final class ContainerCalls {
                 .addAllContainers(ContainerViews.list(backend.get(), request.getFilter())).build();
     }
 
+    io.crio.api.v1.ExecSyncResponse execSync(io.crio.api.v1.ExecSyncRequest request) {
+        var r = backend.get().execSync(request.getContainerId(), request.getCmdList(), request.getTimeout());
+        return io.crio.api.v1.ExecSyncResponse.newBuilder()
+                .setStdout(com.google.protobuf.ByteString.copyFrom(r.stdout()))
+                .setStderr(com.google.protobuf.ByteString.copyFrom(r.stderr()))
+                .setExitCode(r.exitCode()).build();
+    }
+
+    void reopenLog(io.crio.api.v1.ReopenContainerLogRequest request) {
+        backend.get().reopenLog(request.getContainerId());
+    }
+
     void update(UpdateContainerResourcesRequest request) {
         backend.get().updateResources(request.getContainerId(), request.getLinux());
     }

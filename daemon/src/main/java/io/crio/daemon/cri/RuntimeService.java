@@ -114,6 +114,19 @@ public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplB
     }
 
     @Override
+    public void execSync(io.crio.api.v1.ExecSyncRequest request,
+                         StreamObserver<io.crio.api.v1.ExecSyncResponse> observer) {
+        Unary.reply(observer, containers.execSync(request));
+    }
+
+    @Override
+    public void reopenContainerLog(io.crio.api.v1.ReopenContainerLogRequest request,
+                                   StreamObserver<io.crio.api.v1.ReopenContainerLogResponse> observer) {
+        containers.reopenLog(request);
+        Unary.reply(observer, io.crio.api.v1.ReopenContainerLogResponse.getDefaultInstance());
+    }
+
+    @Override
     public void updateContainerResources(io.crio.api.v1.UpdateContainerResourcesRequest request,
                                          StreamObserver<io.crio.api.v1.UpdateContainerResourcesResponse> observer) {
         containers.update(request);
