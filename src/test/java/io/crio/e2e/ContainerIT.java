@@ -81,6 +81,7 @@ class ContainerIT {
         merge = ImageBuilder.oci().layer(FixtureImages.baseLayer()).entrypoint("/bin/sh", "-c")
                 .cmd("echo image-cmd; pwd; echo $FROM_IMAGE $OVERRIDE").env("FROM_IMAGE=image")
                 .env("OVERRIDE=image").workingDir("/tmp").push(pusher, "e2e/merge", "1").reference(registry.url());
+        String pause = FixtureImages.pause(pusher, "e2e/pause", "1").reference(registry.url());
         net = CniFixtures.random("e2e-ctr", dir);
         Path broken = dir.resolve("broken-runtime");
         Files.writeString(broken, "#!/bin/sh\necho \"failpoint: the runtime refuses to create\" >&2\nexit 1\n");
@@ -100,9 +101,12 @@ class ContainerIT {
                 [crio.runtime.runtimes.broken]
                 runtime_path = "%2$s"
                 runtime_root = "%1$s/broken-root"
+                [crio.image]
+                pause_image = "%3$s"
+                pause_command = "/pause"
                 [crio.network]
                 network_dir = "%1$s/net.d"
-                """.formatted(dir, broken));
+                """.formatted(dir, broken, pause));
         crio = CrioProcess.start(dir, Map.of()).awaitReady(START);
         client = new CriClient(crio.socket());
         for (String image : List.of(busybox, merge)) {
@@ -418,6 +422,33 @@ class ContainerIT {
     static boolean isHybridCgroupHost() throws Exception {
         List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         return mounts.stream().anyMatch(l -> l.contains(" - cgroup2 ")) && mounts.stream().anyMatch(l -> l.contains(" - cgroup "));
+    }
+
+    @Test
+    void hostNetworkPodsRunContainersWithTheHostsHostname() throws Exception {
+        PodSandboxConfig hostPod = pod("host-pod").toBuilder().setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(NamespaceOption.newBuilder()
+                        .setNetwork(NamespaceMode.NODE).setPid(NamespaceMode.POD)))).build();
+        String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostPod).build())
+                .getPodSandboxId();
+        try {
+            String id = client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                    .setConfig(ctr("host-echo", busybox, "/bin/sh", "-c", "hostname; echo pid-1-is-$(cat /proc/1/cmdline | tr '\\0' ' ')"))
+                    .setSandboxConfig(hostPod).build())
+                    .getContainerId();
+            startC(id);
+            ContainerStatus st = status(id);
+            for (int i = 0; i < 500 && st.getState() != ContainerState.CONTAINER_EXITED; i++) {
+                Thread.sleep(10);
+                st = status(id);
+            }
+            assertEquals(List.of(Files.readString(Path.of("/proc/sys/kernel/hostname")).trim(),
+                    "pid-1-is-/bin/sh /pause"), messages(st), "the host's hostname; the pod's pause process as PID 1");
+            remove(id);
+        } finally {
+            client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
     }
 
     @Test

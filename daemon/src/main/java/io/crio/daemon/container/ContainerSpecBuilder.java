@@ -44,7 +44,9 @@ final class ContainerSpecBuilder {
                 namespaces(in), devices(in.devices()), null, rootfsPropagation(c),
                 privileged ? List.of() : maskedPaths(sec), privileged ? List.of() : readonlyPaths(sec), null);
 
-        return new Spec(Spec.VERSION, process, new Spec.Root(in.rootfs(), sec.getReadonlyRootfs()), in.pod().hostname(),
+        // a hostname can only be set in a private UTS namespace; host-network pods keep the host's
+        String hostname = in.pod().namespaces().containsKey("uts") ? in.pod().hostname() : null;
+        return new Spec(Spec.VERSION, process, new Spec.Root(in.rootfs(), sec.getReadonlyRootfs()), hostname,
                 mounts(in, privileged), annotations(in), linux);
     }
 

@@ -63,7 +63,9 @@ final class InfraSpec {
                         null, List.of(), Map.of()),
                 in.cgroupsPath(), namespaces, List.of(), null, null,
                 SpecDefaults.MASKED_PATHS, SpecDefaults.READONLY_PATHS, null);
-        return new Spec(Spec.VERSION, process, new Spec.Root(in.rootfs(), true), in.hostname(), mounts,
+        // a hostname can only be set in a private UTS namespace; host-network pods keep the host's
+        String hostname = in.namespaces().containsKey("uts") ? in.hostname() : null;
+        return new Spec(Spec.VERSION, process, new Spec.Root(in.rootfs(), true), hostname, mounts,
                 in.annotations(), linux);
     }
 

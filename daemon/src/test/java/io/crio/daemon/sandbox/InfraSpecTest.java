@@ -50,5 +50,6 @@ class InfraSpecTest {
         List<String> types = new java.util.ArrayList<>();
         json.at("/linux/namespaces").forEach(n -> types.add(n.get("type").asText()));
         assertEquals(List.of("pid", "mount"), types);
+        assertTrue(json.path("hostname").isMissingNode(), "no hostname without a private UTS namespace");
     }
 }

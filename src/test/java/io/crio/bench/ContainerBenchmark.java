@@ -1,0 +1,226 @@
+package io.crio.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crio.api.v1.ContainerConfig;
+import io.crio.api.v1.ContainerMetadata;
+import io.crio.api.v1.CreateContainerRequest;
+import io.crio.api.v1.ImageSpec;
+import io.crio.api.v1.LinuxPodSandboxConfig;
+import io.crio.api.v1.LinuxSandboxSecurityContext;
+import io.crio.api.v1.NamespaceMode;
+import io.crio.api.v1.NamespaceOption;
+import io.crio.api.v1.PodSandboxConfig;
+import io.crio.api.v1.PodSandboxMetadata;
+import io.crio.api.v1.PullImageRequest;
+import io.crio.api.v1.RemoveContainerRequest;
+import io.crio.api.v1.RunPodSandboxRequest;
+import io.crio.api.v1.StartContainerRequest;
+import io.crio.api.v1.StopContainerRequest;
+import io.crio.conmon.ConmonLaunch;
+import io.crio.conmon.ConmonLauncher;
+import io.crio.e2e.CriClient;
+import io.crio.e2e.CrioProcess;
+import io.crio.e2e.registry.FixtureImages;
+import io.crio.e2e.registry.RegistryPusher;
+import io.crio.e2e.registry.RegistryServer;
+import io.crio.oci.OciRuntimeCli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Container lifecycle cost (not a test): N create+start+stop+remove cycles in one pod over the CRI socket,
+ * p50/p90 per RPC, side by side with the floor — conmon and runc driven directly by this program on an
+ * equivalent bundle (the same busybox root file system, a spec from {@code runc spec}) — and the daemon's
+ * RSS with N containers running.
+ *
+ * <p>Usage: {@code ContainerBenchmark [cycles]} (default 50), with {@code -Dcrio.jar=…}; as root. See
+ * {@code scripts/bench-container.sh}.
+ */
+public final class ContainerBenchmark {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 50;
+        Path dir = Files.createTempDirectory("crio-bench-ctr");
+        try (RegistryServer registry = RegistryServer.start()) {
+            String image = FixtureImages.singleLayer(RegistryPusher.of(registry), "bench/busybox", "1")
+                    .reference(registry.url());
+            Files.writeString(dir.resolve("crio.conf"), """
+                    [crio]
+                    log_dir = "%1$s/pod-logs"
+                    [crio.runtime]
+                    namespaces_dir = "%1$s/ns"
+                    container_exits_dir = "%1$s/exits"
+                    container_attach_socket_dir = "%1$s/attach"
+                    [crio.runtime.runtimes.runc]
+                    runtime_root = "%1$s/runc-root"
+                    """.formatted(dir));
+            Floor floor = floor(dir, cycles);
+            try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(Duration.ofSeconds(60));
+                 CriClient client = new CriClient(crio.socket())) {
+                client.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
+                        .setImage(ImageSpec.newBuilder().setImage(image)).build());
+                PodSandboxConfig pod = PodSandboxConfig.newBuilder()
+                        .setMetadata(PodSandboxMetadata.newBuilder().setName("bench").setNamespace("bench").setUid("bench"))
+                        .setLogDirectory(dir.resolve("logs").toString())
+                        .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                                .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
+                                        .setPid(NamespaceMode.CONTAINER))))
+                        .build();
+                String podId = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
+                        .getPodSandboxId();
+                for (int i = 0; i < 3; i++) {
+                    cycle(client, podId, pod, image, "warmup-" + i, new ArrayList<>(), new ArrayList<>(),
+                            new ArrayList<>(), new ArrayList<>());
+                }
+                List<Double> create = new ArrayList<>();
+                List<Double> start = new ArrayList<>();
+                List<Double> stop = new ArrayList<>();
+                List<Double> remove = new ArrayList<>();
+                for (int i = 0; i < cycles; i++) {
+                    cycle(client, podId, pod, image, "c" + i, create, start, stop, remove);
+                }
+                List<Double> createStart = sum(create, start);
+                System.out.printf("container lifecycle, %d cycles in one pod (busybox, sh -c 'sleep 600')%n", cycles);
+                line("CreateContainer", create);
+                line("StartContainer", start);
+                line("StopContainer (timeout 0)", stop);
+                line("RemoveContainer", remove);
+                line("create+start", createStart);
+                line("floor create (conmon+runc)", floor.create);
+                line("floor start (runc start)", floor.start);
+                line("floor create+start", sum(floor.create, floor.start));
+                System.out.printf("create+start p50 minus floor p50: %.2f ms (target <= 10 ms)%n",
+                        pct(createStart, 50) - pct(sum(floor.create, floor.start), 50));
+
+                long before = rss(crio.pid());
+                List<String> running = new ArrayList<>();
+                for (int i = 0; i < cycles; i++) {
+                    String id = client.runtime().createContainer(request(podId, pod, image, "run-" + i)).getContainerId();
+                    client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+                    running.add(id);
+                }
+                Thread.sleep(3000);
+                long after = rss(crio.pid());
+                System.out.printf("daemon RSS: %.1f MiB before, %.1f MiB with %d running containers%n",
+                        before / 1024.0, after / 1024.0, cycles);
+                for (String id : running) {
+                    client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+                }
+                client.runtime().stopPodSandbox(io.crio.api.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+                client.runtime().removePodSandbox(io.crio.api.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
+            }
+        }
+    }
+
+    static CreateContainerRequest request(String podId, PodSandboxConfig pod, String image, String name) {
+        return CreateContainerRequest.newBuilder().setPodSandboxId(podId).setSandboxConfig(pod)
+                .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
+                        .setImage(ImageSpec.newBuilder().setImage(image))
+                        .addAllCommand(List.of("/bin/sh", "-c", "sleep 600")).setLogPath(name + ".log"))
+                .build();
+    }
+
+    static void cycle(CriClient client, String podId, PodSandboxConfig pod, String image, String name,
+                      List<Double> create, List<Double> start, List<Double> stop, List<Double> remove) {
+        long a = System.nanoTime();
+        String id = client.runtime().createContainer(request(podId, pod, image, name)).getContainerId();
+        long b = System.nanoTime();
+        client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        long c = System.nanoTime();
+        client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+        long d = System.nanoTime();
+        client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        long e = System.nanoTime();
+        create.add((b - a) / 1e6);
+        start.add((c - b) / 1e6);
+        stop.add((d - c) / 1e6);
+        remove.add((e - d) / 1e6);
+    }
+
+    record Floor(List<Double> create, List<Double> start) {}
+
+    /** conmon + runc on a bundle this program prepares, the way the daemon drives them. */
+    static Floor floor(Path dir, int cycles) throws Exception {
+        Path rootfs = Files.createDirectories(dir.resolve("floor/rootfs/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+        Files.createSymbolicLink(rootfs.resolve("sh"), Path.of("busybox"));
+        for (String d : List.of("proc", "sys", "dev", "tmp", "etc")) {
+            Files.createDirectories(dir.resolve("floor/rootfs").resolve(d));
+        }
+        Path root = dir.resolve("floor/runc-root");
+        OciRuntimeCli runc = new OciRuntimeCli("/usr/sbin/runc", root.toString(), false);
+        List<Double> create = new ArrayList<>();
+        List<Double> start = new ArrayList<>();
+        for (int i = 0; i < cycles + 3; i++) {
+            String id = "floor-" + i;
+            Path bundle = Files.createDirectories(dir.resolve("floor").resolve(id));
+            new ProcessBuilder("runc", "spec", "--bundle", bundle.toString()).start().waitFor();
+            ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+            ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
+            ObjectNode process = (ObjectNode) spec.get("process");
+            process.put("terminal", false);
+            process.remove("rlimits");
+            process.putArray("args").add("/bin/sh").add("-c").add("sleep 600");
+            JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
+            ConmonLaunch launch = ConmonLaunch.builder().conmonPath("/usr/bin/conmon").runtimePath("/usr/sbin/runc")
+                    .runtimeRoot(root.toString()).containerId(id).containerName(id).bundleDir(bundle.toString())
+                    .containerPidFile(bundle.resolve("pidfile").toString())
+                    .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
+                    .logPath(bundle.resolve("log").toString())
+                    .exitDir(Files.createDirectories(dir.resolve("floor/exits")).toString())
+                    .socketDir(Files.createDirectories(dir.resolve("floor/attach")).toString())
+                    .persistDir(bundle.toString()).build();
+            long a = System.nanoTime();
+            ConmonLauncher.create(launch, Duration.ofSeconds(60), pid -> { });
+            long b = System.nanoTime();
+            runc.start(id);
+            long c = System.nanoTime();
+            runc.delete(id, true);
+            if (i >= 3) {
+                create.add((b - a) / 1e6);
+                start.add((c - b) / 1e6);
+            }
+        }
+        return new Floor(create, start);
+    }
+
+    static long rss(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    static List<Double> sum(List<Double> a, List<Double> b) {
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            out.add(a.get(i) + b.get(i));
+        }
+        return out;
+    }
+
+    static void line(String name, List<Double> v) {
+        System.out.printf("%-28s p50 %7.2f ms  p90 %7.2f ms  max %7.2f ms%n", name, pct(v, 50), pct(v, 90), pct(v, 100));
+    }
+
+    static double pct(List<Double> values, int p) {
+        List<Double> sorted = new ArrayList<>(values);
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        Collections.sort(sorted);
+        int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+    }
+}
