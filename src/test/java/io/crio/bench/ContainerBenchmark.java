@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Container lifecycle cost (not a test): N create+start+stop+remove cycles in one pod over the CRI socket,
  * p50/p90 per RPC, side by side with the floor — conmon and runc driven directly by this program on an
- * equivalent bundle (the same busybox root file system, a spec from {@code runc spec}) — and the daemon's
+ * equivalent bundle (the daemon's own spec for the pod, with a busybox root file system) — and the daemon's
  * RSS with N containers running.
  *
  * <p>Usage: {@code ContainerBenchmark [cycles]} (default 50), with {@code -Dcrio.jar=…}; as root. See
@@ -63,7 +63,6 @@ public final class ContainerBenchmark {
                     [crio.runtime.runtimes.runc]
                     runtime_root = "%1$s/runc-root"
                     """.formatted(dir));
-            Floor floor = floor(dir, cycles);
             try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(Duration.ofSeconds(60));
                  CriClient client = new CriClient(crio.socket())) {
                 client.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
@@ -88,6 +87,12 @@ public final class ContainerBenchmark {
                 for (int i = 0; i < cycles; i++) {
                     cycle(client, podId, pod, image, "c" + i, create, start, stop, remove);
                 }
+                // the floor runs conmon + runc on the spec the daemon generated for this pod's containers
+                String sample = client.runtime().createContainer(request(podId, pod, image, "sample")).getContainerId();
+                byte[] sampleSpec = Files.readAllBytes(dir.resolve("runroot/overlay-containers").resolve(sample)
+                        .resolve("userdata/config.json"));
+                Floor floor = floor(dir, cycles, sampleSpec);
+                client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(sample).build());
                 List<Double> createStart = sum(create, start);
                 System.out.printf("container lifecycle, %d cycles in one pod (busybox, sh -c 'sleep 600')%n", cycles);
                 line("CreateContainer", create);
@@ -100,6 +105,19 @@ public final class ContainerBenchmark {
                 line("floor create+start", sum(floor.create, floor.start));
                 System.out.printf("create+start p50 minus floor p50: %.2f ms (target <= 10 ms)%n",
                         pct(createStart, 50) - pct(sum(floor.create, floor.start), 50));
+                List<double[]> split = new ArrayList<>();
+                java.util.regex.Pattern p = java.util.regex.Pattern.compile("Created container \\S+: \\S+ in ([0-9.]+) ms: "
+                        + "storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms, state ([0-9.]+) ms");
+                crio.log().lines().forEach(l -> {
+                    java.util.regex.Matcher m = p.matcher(l);
+                    if (m.find()) {
+                        split.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+                                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))});
+                    }
+                });
+                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, storage %.2f ms, spec %.2f ms,"
+                                + " conmon+runtime %.2f ms, state %.2f ms%n", pct(col(split, 0), 50), pct(col(split, 1), 50),
+                        pct(col(split, 2), 50), pct(col(split, 3), 50), pct(col(split, 4), 50));
 
                 long before = rss(crio.pid());
                 List<String> running = new ArrayList<>();
@@ -148,8 +166,11 @@ public final class ContainerBenchmark {
 
     record Floor(List<Double> create, List<Double> start) {}
 
-    /** conmon + runc on a bundle this program prepares, the way the daemon drives them. */
-    static Floor floor(Path dir, int cycles) throws Exception {
+    /**
+     * conmon + runc on bundles this program prepares from the daemon's own spec (same mounts, namespaces,
+     * resources and security settings; its own root file system and cgroup), driven as the daemon drives them.
+     */
+    static Floor floor(Path dir, int cycles, byte[] daemonSpec) throws Exception {
         Path rootfs = Files.createDirectories(dir.resolve("floor/rootfs/bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
         Files.createSymbolicLink(rootfs.resolve("sh"), Path.of("busybox"));
@@ -163,13 +184,9 @@ public final class ContainerBenchmark {
         for (int i = 0; i < cycles + 3; i++) {
             String id = "floor-" + i;
             Path bundle = Files.createDirectories(dir.resolve("floor").resolve(id));
-            new ProcessBuilder("runc", "spec", "--bundle", bundle.toString()).start().waitFor();
-            ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+            ObjectNode spec = (ObjectNode) JSON.readTree(daemonSpec);
             ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
-            ObjectNode process = (ObjectNode) spec.get("process");
-            process.put("terminal", false);
-            process.remove("rlimits");
-            process.putArray("args").add("/bin/sh").add("-c").add("sleep 600");
+            ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/crio-bench-floor/" + id);
             JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
             ConmonLaunch launch = ConmonLaunch.builder().conmonPath("/usr/bin/conmon").runtimePath("/usr/sbin/runc")
                     .runtimeRoot(root.toString()).containerId(id).containerName(id).bundleDir(bundle.toString())
@@ -200,6 +217,10 @@ public final class ContainerBenchmark {
             }
         }
         return -1;
+    }
+
+    static List<Double> col(List<double[]> rows, int i) {
+        return rows.stream().map(r -> r[i]).toList();
     }
 
     static List<Double> sum(List<Double> a, List<Double> b) {

@@ -181,6 +181,7 @@ public final class ContainerManager {
             String imageName = view.repoTags().isEmpty() ? c.getImage().getImage() : view.repoTags().get(0);
             String imageRef = view.repoDigests().isEmpty() ? image.id() : view.repoDigests().get(0);
 
+            long tStorage = System.nanoTime();
             storage.createContainer(id, List.of(name), image.id(), "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}");
             undo.push("delete storage container " + id, () -> storage.deleteContainer(id));
             Path rootfs = storage.mount(id);
@@ -188,6 +189,8 @@ public final class ContainerManager {
             makeMountTargets(c);
             ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
 
+            long storageNanos = System.nanoTime() - tStorage;
+            long tSpec = System.nanoTime();
             var sec = c.getLinux().getSecurityContext();
             ImageUser.Resolved user = ImageUser.resolve(rootfs, sec.hasRunAsUser() ? sec.getRunAsUser().getValue() : null,
                     sec.getRunAsUsername(), sec.hasRunAsGroup() ? sec.getRunAsGroup().getValue() : null,
@@ -210,6 +213,7 @@ public final class ContainerManager {
             Spec spec = ContainerSpecBuilder.build(input);
             AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
+            long specNanos = System.nanoTime() - tSpec;
             Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
             Files.deleteIfExists(exitDir.resolve(id));
             Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
@@ -231,19 +235,23 @@ public final class ContainerManager {
                     .systemdCgroup(handler.systemd())
                     .env(rt.effectiveMonitorEnv(handler.handler()))
                     .build();
+            long tConmon = System.nanoTime();
             ConmonLauncher.Created createdProc = ConmonLauncher.create(launch,
                     Duration.ofSeconds(handler.handler().effectiveContainerCreateTimeout()),
                     conmonPid -> monitors.place(handler.monitorCgroup(), pod.cgroupParent(), id, conmonPid));
             undo.push("delete container " + id + " from the runtime", () -> handler.cli().delete(id, true));
             undo.push("remove conmon cgroup of " + id, () -> monitors.remove(pod.cgroupParent(), id));
 
+            long conmonNanos = System.nanoTime() - tConmon;
+            long tState = System.nanoTime();
             String stopSignal = StopSignals.of(c, defaults.stopSignal());
             store.add(new ContainerState(ContainerState.VERSION, id, name, sb.id(), c.toByteArray(), image.id(), imageName,
                     imageRef, pod.runtimeHandler(), created, 0, 0, 0, ContainerState.CREATED, "", "", logPath.toString(),
                     bundle.toString(), createdProc.containerPid(), stopSignal, c.getLinux().getResources().toByteArray()));
             undo.commit();
-            log.info("Created container {}: {} in {} ms", id, name, String.format(Locale.ROOT, "%.2f",
-                    (System.nanoTime() - t0) / 1e6));
+            log.info("Created container {}: {} in {} ms: storage {} ms, spec {} ms, conmon+runtime {} ms, state {} ms", id,
+                    name, ms(System.nanoTime() - t0), ms(storageNanos), ms(specNanos), ms(conmonNanos),
+                    ms(System.nanoTime() - tState));
         } catch (ConmonException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
@@ -546,6 +554,10 @@ public final class ContainerManager {
         } catch (IOException e) {
             log.debug("kill {} {}: {}", signal, id, e.getMessage());
         }
+    }
+
+    static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
     }
 
     static long nowNanos() {
