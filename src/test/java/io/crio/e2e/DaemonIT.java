@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.crio.api.v1.CgroupDriver;
 import io.crio.api.v1.NetworkConfig;
-import io.crio.api.v1.CreateContainerRequest;
+import io.crio.api.v1.AttachRequest;
 import io.crio.api.v1.RuntimeCondition;
 import io.crio.api.v1.RuntimeConfigRequest;
 import io.crio.api.v1.StatusRequest;
@@ -156,9 +156,9 @@ class DaemonIT {
     @Test
     void notYetImplementedCallsAnswerUnimplemented() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> client.runtime().createContainer(CreateContainerRequest.getDefaultInstance()));
+                () -> client.runtime().attach(AttachRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("CreateContainer"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("Attach"), e.getStatus().getDescription());
     }
 
     @Test
