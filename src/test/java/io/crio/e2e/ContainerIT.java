@@ -268,6 +268,21 @@ class ContainerIT {
     }
 
     @Test
+    void seccompRuntimeDefaultFiltersAndUnconfinedDoesNot() throws Exception {
+        ContainerStatus filtered = runToExit(ctr("seccomp-default", busybox, "/bin/sh", "-c",
+                "grep '^Seccomp:' /proc/self/status; unshare -n true 2>/dev/null && echo unshared || echo refused"));
+        assertTrue(messages(filtered).get(0).matches("Seccomp:\\s+2"), messages(filtered).toString());
+        assertEquals("refused", messages(filtered).get(1));
+        ContainerStatus open = runToExit(ctr("seccomp-unconfined", busybox, "/bin/sh", "-c", "grep '^Seccomp:' /proc/self/status")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setSeccomp(io.crio.api.v1.SecurityProfile.newBuilder()
+                                .setProfileType(io.crio.api.v1.SecurityProfile.ProfileType.Unconfined)))));
+        assertTrue(messages(open).get(0).matches("Seccomp:\\s+0"), messages(open).toString());
+        remove(filtered.getId());
+        remove(open.getId());
+    }
+
+    @Test
     void stopSendsTheSignalThenKillsAfterTheTimeout() throws Exception {
         String id = create(ctr("stubborn", busybox, "/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"));
         startC(id);

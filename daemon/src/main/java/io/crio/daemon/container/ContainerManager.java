@@ -209,7 +209,9 @@ public final class ContainerManager {
                     new ContainerSpecInput.Settings(rt.defaultCapabilities(), Capabilities.bounding(), rt.defaultEnv(),
                             rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
                             OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
-                    logPath.toString(), created, imageName, imageRef, devices);
+                    logPath.toString(), created, imageName, imageRef, devices, null);
+            input = input.withSeccomp(SeccompProfiles.forContainer(sec.getSeccomp(), sec.getPrivileged(),
+                    rt.seccompProfile(), ContainerSpecBuilder.capabilities(input)));
             Spec spec = ContainerSpecBuilder.build(input);
             AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 

@@ -35,19 +35,27 @@ final class ContainerSpecBuilder {
         Spec.Process process = new Spec.Process(c.getTty(),
                 new Spec.User(in.user().uid(), in.user().gid(), in.user().additionalGids(), null),
                 args(c, in.image()), env(in), cwd(c, in.image()),
-                Spec.Capabilities.of(privileged ? in.settings().boundingCapabilities()
-                        : Capabilities.resolve(in.settings().defaultCapabilities(), sec.getCapabilities().getAddCapabilitiesList(),
-                        sec.getCapabilities().getDropCapabilitiesList(), in.settings().boundingCapabilities())),
+                Spec.Capabilities.of(capabilities(in)),
                 rlimits(in.settings().defaultUlimits()), sec.getNoNewPrivs(), oomScoreAdj(in), null, null);
 
         Spec.Linux linux = new Spec.Linux(Map.of(), resources(in, privileged), in.settings().containerCgroupsPath(),
-                namespaces(in), devices(in.devices()), null, rootfsPropagation(c),
+                namespaces(in), devices(in.devices()), in.seccomp(), rootfsPropagation(c),
                 privileged ? List.of() : maskedPaths(sec), privileged ? List.of() : readonlyPaths(sec), null);
 
         // a hostname can only be set in a private UTS namespace; host-network pods keep the host's
         String hostname = in.pod().namespaces().containsKey("uts") ? in.pod().hostname() : null;
         return new Spec(Spec.VERSION, process, new Spec.Root(in.rootfs(), sec.getReadonlyRootfs()), hostname,
                 mounts(in, privileged), annotations(in), linux);
+    }
+
+    /** The container's capabilities: every one in the bounding set when privileged, else defaults + add - drop. */
+    static List<String> capabilities(ContainerSpecInput in) {
+        LinuxContainerSecurityContext sec = in.config().getLinux().getSecurityContext();
+        if (sec.getPrivileged()) {
+            return in.settings().boundingCapabilities();
+        }
+        return Capabilities.resolve(in.settings().defaultCapabilities(), sec.getCapabilities().getAddCapabilitiesList(),
+                sec.getCapabilities().getDropCapabilitiesList(), in.settings().boundingCapabilities());
     }
 
     /** Kubernetes' rules: command replaces the entrypoint (and drops the image's cmd); args replace cmd. */

@@ -2,6 +2,7 @@ package io.crio.daemon.container;
 
 import io.crio.api.v1.ContainerConfig;
 import io.crio.api.v1.PodSandboxConfig;
+import io.crio.oci.spec.Spec;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +23,13 @@ record ContainerSpecInput(
         long createdAt,
         String imageName,
         String imageRef,
-        List<DeviceNode> devices) {
+        List<DeviceNode> devices,
+        Spec.Seccomp seccomp) {
+
+    ContainerSpecInput withSeccomp(Spec.Seccomp s) {
+        return new ContainerSpecInput(id, name, config, image, pod, rootfs, user, settings, logPath, createdAt, imageName,
+                imageRef, devices, s);
+    }
 
     /** A device node to create in the container, resolved from the host: {@code c} or {@code b}. */
     record DeviceNode(String containerPath, String hostPath, String type, long major, long minor, int fileMode,

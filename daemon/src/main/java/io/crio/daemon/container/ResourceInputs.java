@@ -19,6 +19,6 @@ final class ResourceInputs {
                 "", List.of(), ""), new ContainerSpecInput.Pod("", "", PodSandboxConfig.getDefaultInstance(), "", Map.of(),
                 0, "", "", "", ""), "", new ImageUser.Resolved(0, 0, List.of(), ""),
                 new ContainerSpecInput.Settings(List.of(), List.of(), List.of(), List.of(), 0, "", 0, true),
-                "", 0, "", "", List.of());
+                "", 0, "", "", List.of(), null);
     }
 }

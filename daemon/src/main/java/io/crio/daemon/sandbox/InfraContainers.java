@@ -100,7 +100,11 @@ public final class InfraContainers {
             Spec spec = InfraSpec.build(new InfraSpec.Input(rootfs.toString(), image.args(), image.env(), sb.hostname(),
                     sb.namespaces(), sb.shmPath(), req.hostIpc(), sb.resolvPath(), sb.hostnamePath(),
                     naming.containerCgroupsPath(sb.cgroupParent(), id), OomScore.clamp(INFRA_OOM_SCORE), 0, 0,
-                    SandboxAnnotations.of(sb, req.config(), sb.namespaces().get("net") == null, image.reference(), false)));
+                    SandboxAnnotations.of(sb, req.config(), sb.namespaces().get("net") == null, image.reference(), false),
+                    io.crio.daemon.container.SeccompProfiles.forContainer(
+                            req.config().getLinux().getSecurityContext().getSeccomp(),
+                            req.config().getLinux().getSecurityContext().getPrivileged(), rt.seccompProfile(),
+                            io.crio.oci.spec.SpecDefaults.CAPABILITIES)));
             io.crio.storage.AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), SandboxFiles.READABLE);
 
             Path logDir = req.config().getLogDirectory().isEmpty()

@@ -28,7 +28,8 @@ final class InfraSpec {
             int oomScoreAdj,
             long uid,
             long gid,
-            Map<String, String> annotations) {}
+            Map<String, String> annotations,
+            Spec.Seccomp seccomp) {}
 
     private InfraSpec() {}
 
@@ -61,7 +62,7 @@ final class InfraSpec {
         Spec.Linux linux = new Spec.Linux(Map.of(),
                 new Spec.Resources(SpecDefaults.denyAllDevices(), null, new Spec.Cpu(2L, null, null, null, null),
                         null, List.of(), Map.of()),
-                in.cgroupsPath(), namespaces, List.of(), null, null,
+                in.cgroupsPath(), namespaces, List.of(), in.seccomp(), null,
                 SpecDefaults.MASKED_PATHS, SpecDefaults.READONLY_PATHS, null);
         // a hostname can only be set in a private UTS namespace; host-network pods keep the host's
         String hostname = in.namespaces().containsKey("uts") ? in.hostname() : null;

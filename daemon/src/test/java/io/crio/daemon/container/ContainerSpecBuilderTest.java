@@ -43,7 +43,7 @@ class ContainerSpecBuilderTest {
                 new ContainerSpecInput.Settings(List.of("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID",
                         "SETPCAP", "NET_BIND_SERVICE", "KILL"), BOUNDING, List.of("D=default"),
                         List.of("nofile=1024:2048"), 1024, "/kubepods/crio-cid", -999, false),
-                "/logs/c.log", 1, "busybox", "busybox@sha256:x", List.of());
+                "/logs/c.log", 1, "busybox", "busybox@sha256:x", List.of(), null);
     }
 
     static PodSandboxConfig pod(NamespaceMode pid) {

@@ -16,7 +16,7 @@ class InfraSpecTest {
     static InfraSpec.Input input(Map<String, String> namespaces, boolean hostIpc) {
         return new InfraSpec.Input("/rootfs", List.of("/pause"), List.of("A=1"), "pod-a", namespaces,
                 "/run/x/shm", hostIpc, "/run/x/resolv.conf", "/run/x/hostname", "/kubepods/crio-abc", -998, 0, 0,
-                Map.of("io.kubernetes.cri-o.SandboxID", "abc"));
+                Map.of("io.kubernetes.cri-o.SandboxID", "abc"), null);
     }
 
     @Test

@@ -125,8 +125,8 @@ public record Spec(
     public record HugepageLimit(String pageSize, long limit) {}
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
-    public record Seccomp(String defaultAction, List<String> architectures, List<String> flags,
-                          List<Syscall> syscalls) {}
+    public record Seccomp(String defaultAction, @JsonInclude(JsonInclude.Include.NON_NULL) Integer defaultErrnoRet,
+                          List<String> architectures, List<String> flags, List<Syscall> syscalls) {}
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Syscall(List<String> names, String action, @JsonProperty("errnoRet") Integer errnoRet,
