@@ -38,7 +38,8 @@ public record RuntimeSection(
               "host will decide this in the future."})
         boolean selinux,
         @Doc({"Path of the seccomp profile (JSON) used as the default for containers. Empty, or",
-              "a file that does not exist, means the built-in profile. Reloadable."})
+              "a file that does not exist, means the containers-common default profile",
+              "(/usr/share/containers/seccomp.json) when installed, else a built-in one. Reloadable."})
         String seccompProfile,
         @Doc({"Path of a seccomp profile (JSON) applied to privileged containers. Empty leaves",
               "privileged containers unconfined. Reloadable."})
