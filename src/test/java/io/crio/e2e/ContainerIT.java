@@ -208,6 +208,21 @@ class ContainerIT {
     }
 
     @Test
+    void anExitIsRecordedWithoutBeingAskedFor() throws Exception {
+        String id = create(ctr("quick", busybox, "/bin/sh", "-c", "exit 5"));
+        startC(id);
+        Path state = dir.resolve("root/crio/containers").resolve(id + ".json");
+        boolean recorded = false;
+        for (int i = 0; i < 500 && !recorded; i++) {
+            Thread.sleep(10);
+            recorded = Files.readString(state).contains("\"status\":\"exited\"");
+        }
+        assertTrue(recorded, "the exit watcher recorded the exit: " + Files.readString(state));
+        assertEquals(5, status(id).getExitCode());
+        remove(id);
+    }
+
+    @Test
     void commandArgsEnvAndWorkdirMergeWithTheImage() throws Exception {
         ContainerStatus image = runToExit(ctr("from-image", merge).addEnvs(KeyValue.newBuilder().setKey("OVERRIDE")
                 .setValue(com.google.protobuf.ByteString.copyFromUtf8("cri"))));

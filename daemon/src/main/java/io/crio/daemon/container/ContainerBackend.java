@@ -62,8 +62,16 @@ public final class ContainerBackend implements PodContainers {
         };
         MonitorPlacement monitors = new MonitorPlacement(sandboxes.get().cgroups(),
                 CgroupNaming.forManager(config.crio().runtime().cgroupManager()));
-        return new ContainerManager(config, store, images, new RuntimeHandlers(config, lookup), pods, names,
-                new PendingCreations(Clock.systemUTC()), monitors);
+        ContainerManager manager = new ContainerManager(config, store, images, new RuntimeHandlers(config, lookup), pods,
+                names, new PendingCreations(Clock.systemUTC()), monitors);
+        try {
+            ExitWatcher.start(Path.of(config.crio().runtime().containerExitsDir()),
+                    id -> store.get(id).ifPresent(manager::refresh));
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(ContainerBackend.class).warn(
+                    "Cannot watch the exit directory ({}); exits are read when containers are queried", e.getMessage());
+        }
+        return manager;
     }
 
     @Override
