@@ -53,6 +53,23 @@ public final class AtomicFiles {
         syncDirectory(dir);
     }
 
+    /**
+     * Replaces {@code target} atomically (temporary file + rename) without flushing to disk: for files under
+     * the run root, which lives in memory on real nodes and is rebuilt after a reboot anyway.
+     */
+    public static void replace(Path target, byte[] data, Set<PosixFilePermission> perms) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(".tmp-" + target.getFileName() + "-" + randomSuffix());
+        try {
+            Files.write(tmp, data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.setPosixFilePermissions(tmp, perms);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
     /** Flushes a directory's entries (a rename or unlink in it) to disk. */
     public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

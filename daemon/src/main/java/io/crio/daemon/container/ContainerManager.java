@@ -213,7 +213,7 @@ public final class ContainerManager {
             input = input.withSeccomp(SeccompProfiles.forContainer(sec.getSeccomp(), sec.getPrivileged(),
                     rt.seccompProfile(), ContainerSpecBuilder.capabilities(input)));
             Spec spec = ContainerSpecBuilder.build(input);
-            AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
+            AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
             long specNanos = System.nanoTime() - tSpec;
             Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));

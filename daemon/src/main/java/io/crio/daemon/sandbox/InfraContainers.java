@@ -105,7 +105,7 @@ public final class InfraContainers {
                             req.config().getLinux().getSecurityContext().getSeccomp(),
                             req.config().getLinux().getSecurityContext().getPrivileged(), rt.seccompProfile(),
                             io.crio.oci.spec.SpecDefaults.CAPABILITIES)));
-            io.crio.storage.AtomicFiles.write(bundle.resolve("config.json"), spec.toJson(), SandboxFiles.READABLE);
+            io.crio.storage.AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), SandboxFiles.READABLE);
 
             Path logDir = req.config().getLogDirectory().isEmpty()
                     ? Path.of(config.crio().logDir(), id) : Path.of(req.config().getLogDirectory());

@@ -20,9 +20,9 @@ final class SandboxFiles {
 
     private SandboxFiles() {}
 
-    /** Writes a file containers will bind-mount (world-readable), atomically. */
+    /** Writes a run-root file containers will bind-mount (world-readable), atomically (run root: no flush). */
     static void writeReadable(Path target, byte[] content) throws IOException {
-        AtomicFiles.write(target, content, READABLE);
+        AtomicFiles.replace(target, content, READABLE);
     }
 
     /**
