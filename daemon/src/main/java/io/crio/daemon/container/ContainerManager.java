@@ -525,8 +525,10 @@ public final class ContainerManager {
         boolean oom = Files.exists(Path.of(config.crio().root(), "overlay-containers", s.id(), "userdata", "oom"))
                 || Files.exists(Path.of(s.bundle(), "oom"));
         String reason = oom ? "OOMKilled" : code.getAsInt() == 0 ? "Completed" : "Error";
-        long at = Math.max(finished, s.startedAt());
-        return store.update(e, st -> st.exited(at, code.getAsInt(), reason, ""));
+        long exitedAt = finished;
+        // decided under the entry's lock: a start recorded meanwhile bounds the (coarse) exit file time
+        return store.update(e, st -> ContainerState.EXITED.equals(st.status()) ? st
+                : st.exited(Math.max(exitedAt, st.startedAt()), code.getAsInt(), reason, ""));
     }
 
     private boolean awaitExit(ContainerState s, Duration timeout) {
