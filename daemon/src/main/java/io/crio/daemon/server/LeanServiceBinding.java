@@ -43,24 +43,39 @@ public final class LeanServiceBinding {
                 continue;
             }
             String getter = "get" + m.getName().substring(0, 1).toUpperCase(Locale.ROOT) + m.getName().substring(1) + "Method";
-            MethodDescriptor<Object, Object> descriptor;
+            String bare = getter.substring(3, getter.length() - "Method".length());
+            // the generated descriptor (and with it the request and response classes) is loaded on the first call
+            // of the method, not at start-up: most RPCs are never called by a given client
+            java.util.function.Supplier<MethodDescriptor<Object, Object>> descriptor = new io.crio.daemon.Lazy<>(() -> {
+                try {
+                    MethodDescriptor<Object, Object> d = (MethodDescriptor<Object, Object>) grpcClass.getMethod(getter).invoke(null);
+                    if (d.getType() != MethodDescriptor.MethodType.UNARY) {
+                        throw new IllegalStateException(d.getFullMethodName() + " is not unary; bind it explicitly");
+                    }
+                    return d;
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("no RPC for " + impl.getClass().getSimpleName() + "." + m.getName(), e);
+                }
+            });
             try {
-                descriptor = (MethodDescriptor<Object, Object>) grpcClass.getMethod(getter).invoke(null);
-            } catch (ReflectiveOperationException e) {
+                grpcClass.getMethod(getter);
+            } catch (NoSuchMethodException e) {
                 throw new IllegalStateException("no RPC for " + impl.getClass().getSimpleName() + "." + m.getName(), e);
             }
-            if (descriptor.getType() != MethodDescriptor.MethodType.UNARY) {
-                throw new IllegalStateException(descriptor.getFullMethodName() + " is not unary; bind it explicitly");
-            }
+            MethodDescriptor<byte[], Object> raw = MethodDescriptor.<byte[], Object>newBuilder()
+                    .setType(MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName, bare))
+                    .setRequestMarshaller(BYTES)
+                    .setResponseMarshaller(MESSAGES)
+                    .build();
             // the request is parsed inside the call, so a malformed one is an INVALID_ARGUMENT that goes
             // through the interceptor like every other failure
-            MethodDescriptor<byte[], Object> raw = descriptor.toBuilder(BYTES, descriptor.getResponseMarshaller()).build();
             ServerCallHandler<byte[], Object> handler = ServerCalls.asyncUnaryCall((bytes, observer) -> {
                 Object request;
                 try {
-                    request = descriptor.parseRequest(new ByteArrayInputStream(bytes));
+                    request = descriptor.get().parseRequest(new ByteArrayInputStream(bytes));
                 } catch (RuntimeException e) {
-                    throw CriException.invalidArgument("malformed " + descriptor.getBareMethodName() + " request: "
+                    throw CriException.invalidArgument("malformed " + bare + " request: "
                             + io.grpc.Status.fromThrowable(e).getDescription());
                 }
                 if (log.isDebugEnabled()) {
@@ -102,6 +117,19 @@ public final class LeanServiceBinding {
             }
         };
     }
+
+    /** Responses are protobuf messages; they are only ever written. */
+    private static final MethodDescriptor.Marshaller<Object> MESSAGES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(Object value) {
+            return new ByteArrayInputStream(((com.google.protobuf.MessageLite) value).toByteArray());
+        }
+
+        @Override
+        public Object parse(InputStream stream) {
+            throw new UnsupportedOperationException("the server does not read responses");
+        }
+    };
 
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
