@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  * equivalent bundle (the daemon's own spec for the pod, with a busybox root file system) — and the daemon's
  * RSS with N containers running.
  *
+ * <p>{@code -Dbench.floorOverlay=true} makes the floor use the daemon's overlay-mounted root file system
+ * instead of a plain directory.
+ *
  * <p>Usage: {@code ContainerBenchmark [cycles]} (default 50), with {@code -Dcrio.jar=…}; as root. See
  * {@code scripts/bench-container.sh}.
  */
@@ -185,7 +188,9 @@ public final class ContainerBenchmark {
             String id = "floor-" + i;
             Path bundle = Files.createDirectories(dir.resolve("floor").resolve(id));
             ObjectNode spec = (ObjectNode) JSON.readTree(daemonSpec);
-            ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
+            if (!Boolean.getBoolean("bench.floorOverlay")) {
+                ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
+            }
             ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/crio-bench-floor/" + id);
             JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
             ConmonLaunch launch = ConmonLaunch.builder().conmonPath("/usr/bin/conmon").runtimePath("/usr/sbin/runc")
