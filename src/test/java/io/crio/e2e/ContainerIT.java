@@ -121,11 +121,7 @@ class ContainerIT {
     @AfterAll
     void stop() throws Exception {
         if (client != null) {
-            for (var p : client.runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance())
-                    .getItemsList()) {
-                client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-            }
+            client.removeAllPods();
             client.close();
         }
         if (crio != null) {

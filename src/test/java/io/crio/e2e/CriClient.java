@@ -52,6 +52,14 @@ public final class CriClient implements AutoCloseable {
         return channel;
     }
 
+    /** Stops and removes every pod (and so every container): what a test leaves running never outlives it. */
+    public void removeAllPods() {
+        for (var p : runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+            runtime().stopPodSandbox(io.crio.api.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+            runtime().removePodSandbox(io.crio.api.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        }
+    }
+
     public ImageServiceGrpc.ImageServiceBlockingStub images() {
         return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }

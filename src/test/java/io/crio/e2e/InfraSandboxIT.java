@@ -98,11 +98,7 @@ class InfraSandboxIT {
     void stop() throws Exception {
         if (client != null) {
             // whatever a failed test left running is torn down, so no namespace, mount or lease outlives the class
-            for (var p : client.runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance())
-                    .getItemsList()) {
-                client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-            }
+            client.removeAllPods();
             client.close();
         }
         if (crio != null) {

@@ -82,11 +82,7 @@ class PodSandboxNetworkIT {
     void stop() throws Exception {
         if (client != null) {
             // whatever a failed test left running is torn down, so no namespace, mount or lease outlives the class
-            for (var p : client.runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance())
-                    .getItemsList()) {
-                client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-            }
+            client.removeAllPods();
             client.close();
         }
         if (crio != null) {
@@ -127,12 +123,6 @@ class PodSandboxNetworkIT {
     static void stopAndRemove(CriClient c, String id) {
         c.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
         c.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-    }
-
-    static void removeAll(CriClient c) {
-        for (PodSandbox p : c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-            stopAndRemove(c, p.getId());
-        }
     }
 
     static Path netns(Path d, String id) {
@@ -490,7 +480,7 @@ class PodSandboxNetworkIT {
                 stopAndRemove(cl, first);
                 assertGone(other, n, first);
             } finally {
-                removeAll(cl);
+                cl.removeAllPods();
             }
         } finally {
             n.deleteBridge();
