@@ -498,6 +498,44 @@ class ContainerIT {
     }
 
     @Test
+    void aRestartedDaemonReadoptsRunningContainers(@TempDir Path other) throws Exception {
+        Files.writeString(other.resolve("crio.conf"), Files.readString(dir.resolve("crio.conf")).replace(dir.toString(),
+                other.toString()).replace("[crio.network]", "[crio.network]\ncni_default_network = \"none\""));
+        PodSandboxConfig hostPod = pod("restart-pod").toBuilder().setLogDirectory(other.resolve("logs").toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+                        .setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
+                                .setPid(NamespaceMode.CONTAINER)))).build();
+        String pod;
+        String id;
+        long pid;
+        try (CrioProcess c = CrioProcess.start(other, Map.of()).awaitReady(START); CriClient cl = new CriClient(c.socket())) {
+            cl.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
+                    .setImage(ImageSpec.newBuilder().setImage(busybox)).build());
+            pod = cl.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostPod).build()).getPodSandboxId();
+            id = cl.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                    .setConfig(ctr("survivor", busybox, "/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"))
+                    .setSandboxConfig(hostPod).build()).getContainerId();
+            cl.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+            pid = JSON.readTree(cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
+                    .setVerbose(true).build()).getInfoOrThrow("info")).path("pid").asLong();
+            c.signal("TERM");
+            assertEquals(0, c.awaitExit(START));
+        }
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "the container outlives the daemon (conmon keeps it)");
+        try (CrioProcess c = CrioProcess.start(other, Map.of()).awaitReady(START); CriClient cl = new CriClient(c.socket())) {
+            ContainerStatus st = cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
+                    .getStatus();
+            assertEquals(ContainerState.CONTAINER_RUNNING, st.getState());
+            cl.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(10).build());
+            st = cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+            assertEquals(ContainerState.CONTAINER_EXITED, st.getState());
+            assertEquals(0, st.getExitCode());
+            cl.removeAllPods();
+            assertTrue(cl.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().isEmpty());
+        }
+    }
+
+    @Test
     void removingThePodRemovesItsContainers() throws Exception {
         PodSandboxConfig other = pod("doomed-pod");
         String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(other).build())
