@@ -409,6 +409,7 @@ class ContainerIT {
                 .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
                         .setMemoryLimitInBytes(32L * 1024 * 1024))));
         assertEquals("OOMKilled", st.getReason(), st.toString());
+        assertFalse(Files.exists(Path.of("oom")), "conmon runs in the bundle, not in the daemon's working directory");
         assertEquals(137, st.getExitCode());
         remove(st.getId());
     }

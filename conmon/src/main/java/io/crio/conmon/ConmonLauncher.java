@@ -49,7 +49,7 @@ public final class ConmonLauncher {
             argv.add(launch.conmonPath());
             argv.addAll(launch.arguments());
             pid = Spawn.spawn(new Spawn.SpawnRequest(launch.conmonPath(), argv, environment(launch),
-                    Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true));
+                    Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true, launch.bundleDir()));
         } catch (SyscallException e) {
             Spawn.close(sync.readFd());
             Spawn.close(start.writeFd());

@@ -67,7 +67,7 @@ public final class ExecSync {
             int pid;
             try {
                 pid = Spawn.spawn(new Spawn.SpawnRequest(r.conmonPath(), argv, ConmonLauncher.environment(env),
-                        Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true));
+                        Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true, dir.toString()));
             } finally {
                 Spawn.close(sync.writeFd());
                 Spawn.close(start.readFd());

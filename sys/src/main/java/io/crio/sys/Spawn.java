@@ -34,9 +34,17 @@ public final class Spawn {
      * @param stdout path opened for append as descriptor 1
      * @param stderr path opened for append as descriptor 2
      * @param setsid whether the child starts a new session
+     * @param cwd the child's working directory, or null for this process's
      */
     public record SpawnRequest(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> childFds,
-                               String stdin, String stdout, String stderr, boolean setsid) {
+                               String stdin, String stdout, String stderr, boolean setsid, String cwd) {
+
+        /** A request that keeps this process's working directory. */
+        public SpawnRequest(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> childFds,
+                            String stdin, String stdout, String stderr, boolean setsid) {
+            this(path, argv, env, childFds, stdin, stdout, stderr, setsid, null);
+        }
+
         public SpawnRequest {
             argv = List.copyOf(argv);
             env = Map.copyOf(env);
@@ -85,6 +93,8 @@ public final class Spawn {
             FunctionDescriptor.of(INT, PTR, INT, INT));
     private static final MethodHandle FA_OPEN = plain("posix_spawn_file_actions_addopen",
             FunctionDescriptor.of(INT, PTR, INT, PTR, INT, INT));
+    private static final MethodHandle FA_CHDIR = plain("posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(INT, PTR, PTR));
     private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle ATTR_DESTROY = plain("posix_spawnattr_destroy", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle ATTR_FLAGS = plain("posix_spawnattr_setflags",
@@ -139,6 +149,9 @@ public final class Spawn {
                         O_WRONLY | O_CREAT | O_APPEND, 0644));
                 check("addopen stderr", (int) FA_OPEN.invokeExact(fa, 2, arena.allocateFrom(req.stderr()),
                         O_WRONLY | O_CREAT | O_APPEND, 0644));
+                if (req.cwd() != null) {
+                    check("addchdir " + req.cwd(), (int) FA_CHDIR.invokeExact(fa, arena.allocateFrom(req.cwd())));
+                }
                 for (Map.Entry<Integer, Integer> e : req.childFds().entrySet()) {
                     check("adddup2", (int) FA_DUP2.invokeExact(fa, (int) e.getValue(), (int) e.getKey()));
                 }

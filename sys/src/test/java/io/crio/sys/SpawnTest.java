@@ -49,6 +49,17 @@ class SpawnTest {
     }
 
     @Test
+    void runsInTheGivenWorkingDirectory() throws Exception {
+        Path out = dir.resolve("out");
+        Path work = java.nio.file.Files.createDirectories(dir.resolve("work"));
+        int pid = Spawn.spawn(new Spawn.SpawnRequest("/bin/sh", List.of("sh", "-c", "pwd; touch here"), Map.of(), Map.of(),
+                null, out.toString(), null, false, work.toString()));
+        assertEquals(OptionalInt.of(0), Spawn.waitExit(pid, Duration.ofSeconds(10)));
+        assertEquals(work.toString(), Files.readString(out).trim());
+        assertTrue(Files.exists(work.resolve("here")));
+    }
+
+    @Test
     void reportsExitCodesAndSignals() {
         int failing = Spawn.spawn(sh("exit 3", Map.of(), false, null));
         assertEquals(OptionalInt.of(3), Spawn.waitExit(failing, Duration.ofSeconds(10)));
