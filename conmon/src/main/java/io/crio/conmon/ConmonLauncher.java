@@ -2,6 +2,7 @@ package io.crio.conmon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crio.oci.OciRuntimeCli;
 import io.crio.sys.Spawn;
 import io.crio.sys.SyscallException;
 import java.io.ByteArrayOutputStream;
@@ -59,23 +60,32 @@ public final class ConmonLauncher {
             Spawn.close(start.readFd());
         }
         boolean ok = false;
+        boolean forked = false;
         try {
             try {
                 beforeStart.accept(pid);
+            } catch (RuntimeException | Error e) {
+                // conmon reads end of file on the start pipe as a go-ahead: stop it before the pipe closes
+                killQuietly(pid);
+                throw e;
+            }
+            try {
                 Spawn.writeFully(start.writeFd(), new byte[] {0});
             } finally {
                 Spawn.close(start.writeFd());
             }
             OptionalInt parentExit = Spawn.waitExit(pid, remaining(deadline));
             if (parentExit.isEmpty()) {
-                throw new ConmonException("conmon did not finish its set-up within " + timeout.toSeconds() + " s");
+                throw new ConmonException("create container timeout: conmon did not finish its set-up within "
+                        + timeout.toSeconds() + " s");
             }
+            forked = true;
             if (parentExit.getAsInt() != 0) {
                 throw new ConmonException(syncMessage(sync.readFd(), Duration.ofMillis(200))
                         .orElse("conmon exited with status " + parentExit.getAsInt()));
             }
             JsonNode report = readReport(sync.readFd(), remaining(deadline));
-            int containerPid = report.path("pid").asInt(-1);
+            int containerPid = reportedPid(report);
             if (containerPid <= 0) {
                 String message = report.path("message").asText("");
                 throw new ConmonException(message.isEmpty() ? "container create failed" : message.trim());
@@ -90,7 +100,32 @@ public final class ConmonLauncher {
             if (!ok) {
                 killQuietly(pid);
                 killQuietly(readPidQuietly(Path.of(launch.conmonPidFile())));
+                if (forked) {
+                    deleteQuietly(launch);
+                }
             }
+        }
+    }
+
+    /**
+     * The pid in conmon's report: {@code pid} as conmon 2.x sends it by default, or {@code data} as it sends
+     * it with {@code --api-version 1}; -1 when neither is a number.
+     */
+    static int reportedPid(JsonNode report) {
+        JsonNode pid = report.has("pid") ? report.get("pid") : report.path("data");
+        return pid.canConvertToInt() ? pid.asInt() : -1;
+    }
+
+    /** Removes whatever the runtime may have left of a create that did not complete; errors are expected. */
+    private static void deleteQuietly(ConmonLaunch launch) {
+        if (launch.runtimePath().isEmpty()) {
+            return;
+        }
+        try {
+            new OciRuntimeCli(launch.runtimePath(), launch.runtimeRoot(), launch.systemdCgroup())
+                    .delete(launch.containerId(), true);
+        } catch (IOException | RuntimeException e) {
+            // the runtime never created it, or removed it itself after failing
         }
     }
 

@@ -127,15 +127,77 @@ class ConmonLauncherTest {
         ConmonException e = assertThrows(ConmonException.class,
                 () -> ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), pid -> { }));
         assertTrue(e.getMessage().contains("rootfs") || e.getMessage().contains("no such file"), e.getMessage());
-        Path conmonPid = bundle.resolve("conmon-pidfile");
-        if (Files.exists(conmonPid)) {
-            int pid = Integer.parseInt(Files.readString(conmonPid).trim());
-            for (int i = 0; i < 200 && Files.exists(Path.of("/proc/" + pid + "/cmdline"))
-                    && Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("conmon"); i++) {
-                Thread.sleep(10);
+        assertNoConmonFor(id, bundle);
+    }
+
+    @Test
+    void aMissingExecutableFailsAtCreateWithTheRuntimesMessage() throws Exception {
+        String id = "noexec" + System.nanoTime();
+        Path bundle = bundle(id, List.of("/does-not-exist"), true);
+        OciRuntimeCli runc = new OciRuntimeCli(RUNC.toString(), dir.resolve("runc-root").toString(), false);
+        try {
+            ConmonException e = assertThrows(ConmonException.class,
+                    () -> ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), pid -> { }));
+                        assertTrue(e.getMessage().contains("/does-not-exist"), e.getMessage());
+            assertNoConmonFor(id, bundle);
+            assertThrows(java.io.IOException.class, () -> runc.state(id), "the runtime keeps nothing");
+        } finally {
+            try {
+                runc.delete(id, true);
+            } catch (Exception ignored) {
+                // never created
             }
-            assertTrue(!Files.exists(Path.of("/proc/" + pid)) || !Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains(id),
-                    "conmon " + pid + " still runs");
+        }
+    }
+
+    @Test
+    void aFailingBeforeStartHookStopsConmonBeforeItCreatesAnything() throws Exception {
+        String id = "hook" + System.nanoTime();
+        Path bundle = bundle(id, List.of("/bin/sleep", "30"), true);
+        OciRuntimeCli runc = new OciRuntimeCli(RUNC.toString(), dir.resolve("runc-root").toString(), false);
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), pid -> {
+                        throw new IllegalStateException("no cgroup for " + pid);
+                    }));
+            assertTrue(e.getMessage().startsWith("no cgroup for "), e.getMessage());
+            Thread.sleep(200);
+            assertTrue(Files.notExists(bundle.resolve("conmon-pidfile")), "conmon never went on");
+            assertThrows(java.io.IOException.class, () -> runc.state(id));
+        } finally {
+            try {
+                runc.delete(id, true);
+            } catch (Exception ignored) {
+                // never created
+            }
+        }
+    }
+
+    @Test
+    void readsThePidUnderEitherKey() throws Exception {
+        assertEquals(42, ConmonLauncher.reportedPid(JSON.readTree("{\"pid\": 42}")));
+        assertEquals(42, ConmonLauncher.reportedPid(JSON.readTree("{\"data\": 42}")));
+        assertEquals(-1, ConmonLauncher.reportedPid(JSON.readTree("{\"data\": -1, \"message\": \"x\"}")));
+        assertEquals(-1, ConmonLauncher.reportedPid(JSON.readTree("{\"message\": \"x\"}")));
+    }
+
+    private static void assertNoConmonFor(String id, Path bundle) throws Exception {
+        Path conmonPid = bundle.resolve("conmon-pidfile");
+        if (!Files.exists(conmonPid)) {
+            return;
+        }
+        Path cmdline = Path.of("/proc/" + Files.readString(conmonPid).trim() + "/cmdline");
+        for (int i = 0; i < 200 && running(cmdline, id); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(!running(cmdline, id), "conmon for " + id + " still runs");
+    }
+
+    private static boolean running(Path cmdline, String id) {
+        try {
+            return Files.readString(cmdline).contains(id);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
