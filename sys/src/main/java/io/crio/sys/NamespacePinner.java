@@ -316,6 +316,10 @@ public final class NamespacePinner {
             }
             int unshareFlags = flags;
             step("unshare " + procNames(kinds), () -> NamespaceCalls.unshare(unshareFlags));
+            if (kinds.contains(NamespaceKind.NET)) {
+                // a pod's own loopback is up from the start, as the CNI loopback plugin would leave it
+                step("bring up lo", () -> LinkCalls.up("lo"));
+            }
             if (request.hostname().isPresent()) {
                 String name = request.hostname().get();
                 step("set hostname " + name, () -> NamespaceCalls.sethostname(name));

@@ -50,6 +50,21 @@ class NamespacePinnerTest {
     }
 
     @Test
+    void theLoopbackOfANewNetworkNamespaceIsUp() throws Exception {
+        assumeRoot();
+        PinnedNamespaces pinned = pinner.pin(new PinRequest("pod-lo", dir, java.util.EnumSet.of(NamespaceKind.NET),
+                Optional.empty(), Map.of()));
+        try {
+            String lo = run("nsenter", "--net=" + pinned.path(NamespaceKind.NET).orElseThrow(), "ip", "-o", "addr", "show", "dev", "lo");
+            assertTrue(lo.contains("127.0.0.1/8"), lo);
+            String link = run("nsenter", "--net=" + pinned.path(NamespaceKind.NET).orElseThrow(), "ip", "-o", "link", "show", "dev", "lo");
+            assertTrue(link.contains(",UP") || link.contains("<LOOPBACK,UP"), link);
+        } finally {
+            pinner.unpinAll(pinned);
+        }
+    }
+
+    @Test
     void pinsNetIpcAndUtsWithHostnameAndSysctls() throws Exception {
         assumeRoot();
         String hostForward = read("/proc/sys/net/ipv4/ip_forward");
