@@ -235,6 +235,7 @@ public final class ContainerManager {
                     .terminal(c.getTty()).stdin(c.getStdin()).stdinOnce(c.getStdinOnce())
                     .logSizeMax(rt.logSizeMax())
                     .systemdCgroup(handler.systemd())
+                    .syslog(true)
                     .env(rt.effectiveMonitorEnv(handler.handler()))
                     .build();
             long tConmon = System.nanoTime();

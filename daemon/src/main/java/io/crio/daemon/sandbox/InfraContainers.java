@@ -132,6 +132,7 @@ public final class InfraContainers {
                     .logLevel(rt.logLevel())
                     .persistDir(bundle.toString())
                     .systemdCgroup(systemd)
+                    .syslog(true)
                     .env(rt.effectiveMonitorEnv(handler))
                     .build();
             long t0 = System.nanoTime();
