@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   G/overlay-layers/layers.json + layers.lock
  *   G/overlay-images/images.json + images.lock, G/overlay-images/&lt;image&gt;/&lt;big-data file&gt;
  *   G/overlay-containers/containers.json + containers.lock
- *   R/overlay, R/overlay-layers, R/overlay-containers (run-time state of containers/storage)
+ *   R/overlay-layers/mountpoints.json + mountpoints.lock (mount counts of container layers)
+ *   R/overlay-containers/&lt;container&gt;/userdata, R/overlay, R/overlay-locks
  * </pre>
  * One instance is shared by all threads of the daemon; open one instance per graph root per process.
  * In-process, a read-write lock guards the in-memory copy of the records; across processes, the
@@ -73,7 +74,7 @@ public final class ContainersStore implements AutoCloseable {
         Path layersDir = graphRoot.resolve(DRIVER + "-layers");
         Path runLayersDir = runRoot.resolve(DRIVER + "-layers");
         this.driver = new OverlayDriver(graphRoot.resolve(DRIVER));
-        this.mounts = new LayerMounts(driver);
+        this.mounts = new LayerMounts(driver, runLayersDir);
         this.layers = new LayerTable(List.of(layersDir.resolve("layers.json"), layersDir.resolve("volatile-layers.json"),
                 runLayersDir.resolve("volatile-layers.json")));
         this.images = new ImageTable(graphRoot.resolve(DRIVER + "-images"));
@@ -885,13 +886,28 @@ public final class ContainersStore implements AutoCloseable {
 
     /**
      * Mounts the container's root file system (its layer's overlay over the image's layers) at the layer's
-     * {@code merged} directory and returns that path. Mounts are counted in this process: a second call
-     * returns the same path, and each call needs its {@link #unmount}.
+     * {@code merged} directory and returns that path. Mounts are counted in the run root's
+     * {@code overlay-layers/mountpoints.json}, as containers/storage counts them: a second call returns the
+     * same path, and each call needs its {@link #unmount} (or one forced unmount for all). The counts outlive
+     * the daemon process; a reboot clears them with the run root. While any container is mounted,
+     * {@code G/overlay} is bound onto itself as a private mount (as containers/storage keeps it), so the
+     * root file systems do not propagate to other mount namespaces and podman does not hide them.
      *
      * @throws ContainerNotFoundException when there is no such container
      * @throws IOException                when the mount fails, or its options exceed the kernel's 4095 bytes
+     *                                    (absolute paths of the lower layers' short links; with a graph root
+     *                                    of typical length, more than about 60 layers)
      */
     public Path mount(String id) throws IOException {
+        return mount(id, Optional.empty());
+    }
+
+    /**
+     * {@link #mount(String)} with the SELinux label the container's files should carry. Labels are not
+     * applied yet (this store has no SELinux support): the label is accepted and ignored.
+     */
+    public Path mount(String id, Optional<String> mountLabel) throws IOException {
+        Objects.requireNonNull(mountLabel, "mountLabel");
         checkOpen();
         rw.readLock().lock();
         try {

@@ -1,5 +1,6 @@
 package io.crio.storage;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.sys.MountCalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,15 +8,26 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Overlay mounts of writable (container) layers at {@code overlay/<layer>/merged}, counted per layer in this
- * process: the first {@link #mount} mounts, every further one only counts, and the mount goes away when the
- * count drops to zero. A {@code merged} directory found already mounted (say, by an earlier run of the
- * daemon) is taken over rather than mounted a second time.
+ * Overlay mounts of writable (container) layers at {@code overlay/<layer>/merged}, counted per layer in
+ * {@code <runroot>/overlay-layers/mountpoints.json} ({@code [{"id": layer, "path": merged dir, "count": n}]},
+ * guarded by {@code mountpoints.lock}), the file containers/storage keeps its mount counts in. So the counts
+ * survive a restart of the daemon, and podman sees which container layers are mounted (it unmounts them
+ * before it deletes them).
+ *
+ * <p>The first {@link #mount} mounts, every further one only counts, and the mount goes away when the count
+ * drops to zero. A {@code merged} directory found mounted without a record (left by a crash between the mount
+ * and the record) is taken over with a count of one; a record whose directory is not mounted (someone
+ * unmounted it behind the store's back) counts as zero. Records of other layers are kept as they are.
+ *
+ * <p>While any layer is mounted, the driver's home ({@code <graphroot>/overlay}) is bound onto itself as a
+ * private mount, as containers/storage's overlay driver keeps it: the layer mounts then sit on that bind
+ * mount and do not propagate to other mount namespaces, and podman, finding the home already mounted, does
+ * not bind it again (a fresh bind would hide the layer mounts from path lookups while podman runs). The
+ * bind is made when the first layer is mounted and released when the last one is unmounted, unless
+ * something else is mounted below the home then.
  */
 final class LayerMounts {
 
@@ -23,10 +35,16 @@ final class LayerMounts {
     static final int MAX_MOUNT_DATA = 4095;
 
     private final OverlayDriver driver;
-    private final Map<String, Integer> counts = new HashMap<>();
+    private final Path file;
+    private final Path lockPath;
 
-    LayerMounts(OverlayDriver driver) {
+    /**
+     * @param runLayersDir {@code <runroot>/overlay-layers}, which must exist
+     */
+    LayerMounts(OverlayDriver driver, Path runLayersDir) {
         this.driver = driver;
+        this.file = runLayersDir.resolve("mountpoints.json");
+        this.lockPath = runLayersDir.resolve("mountpoints.lock");
     }
 
     Path mergedDir(String layer) {
@@ -36,49 +54,169 @@ final class LayerMounts {
     /** Mounts (or counts one more use of) the layer's overlay and returns its {@code merged} directory. */
     synchronized Path mount(String layer) throws IOException {
         Path merged = mergedDir(layer);
-        int count = counts.getOrDefault(layer, 0);
-        if (count == 0 && !MountCalls.isMountPoint(merged)) {
+        try (LockFile.Hold hold = LockFile.of(lockPath).exclusive()) {
+            List<ObjectNode> records = StoreJson.readArray(file);
+            ObjectNode record = find(records, layer);
             if (!Files.isDirectory(driver.dir(layer))) {
                 throw new NoSuchFileException(driver.dir(layer).toString(), null, "the layer's directory is missing");
             }
             Files.createDirectories(merged);
-            String options = options(layer);
+            Path home = driver.home().toRealPath();
+            Path realMerged = merged.toRealPath();
+            MountTable table = MountTable.read();
+            boolean mounted = table.isMountPoint(realMerged);
+            int count = mounted && record != null ? Math.max(0, (int) StoreJson.number(record, "count")) : 0;
+            if (!mounted) {
+                String options = options(layer);
+                bindHome(home, table);
+                try {
+                    MountCalls.mount("overlay", realMerged.toString(), "overlay", 0, options);
+                } catch (RuntimeException e) {
+                    IOException failure = new IOException("mounting overlay at " + merged + ": " + e.getMessage(), e);
+                    releaseHomeAfter(failure, home);
+                    throw failure;
+                }
+            }
             try {
-                MountCalls.mount("overlay", merged.toString(), "overlay", 0, options);
+                put(records, record, layer, merged, count + 1);
+                save(records, hold);
+            } catch (IOException | RuntimeException e) {
+                if (!mounted) {
+                    try {
+                        MountCalls.umount2IfMounted(realMerged.toString(), MountCalls.MNT_DETACH);
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    releaseHomeAfter(e, home);
+                }
+                throw e;
+            }
+            return merged;
+        }
+    }
+
+    /**
+     * Drops one use ({@code force}: all uses) of the layer's mount, unmounting when none is left. A layer
+     * that is not mounted is left as it is.
+     */
+    synchronized void unmount(String layer, boolean force) throws IOException {
+        Path merged = mergedDir(layer);
+        try (LockFile.Hold hold = LockFile.of(lockPath).exclusive()) {
+            List<ObjectNode> records = StoreJson.readArray(file);
+            ObjectNode record = find(records, layer);
+            int count = record == null ? 0 : (int) StoreJson.number(record, "count");
+            int next = force ? 0 : Math.max(0, count - 1);
+            if (next > 0 && MountCalls.isMountPoint(merged)) {
+                put(records, record, layer, merged, next);
+                save(records, hold);
+                return;
+            }
+            boolean unmounted;
+            try {
+                unmounted = MountCalls.umount2IfMounted(merged.toString(), MountCalls.MNT_DETACH);
             } catch (RuntimeException e) {
-                throw new IOException("mounting overlay at " + merged + ": " + e.getMessage(), e);
+                throw new IOException("unmounting " + merged + ": " + e.getMessage(), e);
+            }
+            if (record != null) {
+                records.remove(record);
+                save(records, hold);
+            }
+            if (unmounted || record != null) {
+                releaseHome(driver.home().toRealPath());
             }
         }
-        counts.put(layer, count + 1);
-        return merged;
     }
 
-    /** Drops one use ({@code force}: all uses) of the layer's mount, unmounting when none is left. */
-    synchronized void unmount(String layer, boolean force) throws IOException {
-        int count = counts.getOrDefault(layer, 0);
-        int next = force ? 0 : Math.max(0, count - 1);
-        if (next > 0) {
-            counts.put(layer, next);
+    /**
+     * Binds the home onto itself, private, unless it is a mount point already or something is mounted below
+     * it (a bind would hide that).
+     */
+    private static void bindHome(Path home, MountTable table) throws IOException {
+        if (table.isMountPoint(home) || table.hasMountsBelow(home)) {
             return;
         }
-        Path merged = mergedDir(layer);
         try {
-            MountCalls.umount2IfMounted(merged.toString(), MountCalls.MNT_DETACH);
+            MountCalls.mount(home.toString(), home.toString(), null, MountCalls.MS_BIND, null);
         } catch (RuntimeException e) {
-            throw new IOException("unmounting " + merged + ": " + e.getMessage(), e);
+            throw new IOException("binding " + home + " onto itself: " + e.getMessage(), e);
         }
-        counts.remove(layer);
+        try {
+            MountCalls.mount(null, home.toString(), null, MountCalls.MS_PRIVATE, null);
+        } catch (RuntimeException e) {
+            IOException failure = new IOException("making " + home + " a private mount: " + e.getMessage(), e);
+            try {
+                MountCalls.umount2IfMounted(home.toString(), MountCalls.MNT_DETACH);
+            } catch (RuntimeException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+            throw failure;
+        }
     }
 
-    /** How many uses of the layer's mount this process counts. */
-    synchronized int count(String layer) {
-        return counts.getOrDefault(layer, 0);
+    /** Removes the home's bind onto itself when nothing is mounted below it any more. */
+    private static void releaseHome(Path home) throws IOException {
+        MountTable table = MountTable.read();
+        if (table.isSelfBind(home) && !table.hasMountsBelow(home)) {
+            try {
+                MountCalls.umount2IfMounted(home.toString(), MountCalls.MNT_DETACH);
+            } catch (RuntimeException e) {
+                throw new IOException("releasing the bind mount of " + home + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** {@link #releaseHome} after {@code failure}, to which a further failure is added. */
+    private static void releaseHomeAfter(Throwable failure, Path home) {
+        try {
+            releaseHome(home);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** How many uses of the layer's mount are recorded; zero when its directory is not mounted. */
+    synchronized int count(String layer) throws IOException {
+        try (LockFile.Hold hold = LockFile.of(lockPath).shared()) {
+            ObjectNode record = find(StoreJson.readArray(file), layer);
+            if (record == null || !MountCalls.isMountPoint(mergedDir(layer))) {
+                return 0;
+            }
+            return Math.max(0, (int) StoreJson.number(record, "count"));
+        }
+    }
+
+    private static ObjectNode find(List<ObjectNode> records, String layer) {
+        for (ObjectNode r : records) {
+            if (layer.equals(StoreJson.text(r, "id"))) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Sets the layer's record (a new one goes last), in containers/storage's field order. */
+    private static void put(List<ObjectNode> records, ObjectNode existing, String layer, Path merged, int count) {
+        ObjectNode r = existing != null ? existing : StoreJson.NODES.objectNode();
+        r.put("id", layer);
+        r.put("path", merged.toString());
+        r.put("count", count);
+        if (existing == null) {
+            records.add(r);
+        }
+    }
+
+    /** The file lives in the run root, so it is replaced atomically but not flushed to disk. */
+    private void save(List<ObjectNode> records, LockFile.Hold hold) throws IOException {
+        AtomicFiles.replace(file, StoreJson.arrayBytes(records), AtomicFiles.PRIVATE_FILE);
+        hold.recordWrite();
     }
 
     /**
      * The overlay options: the absolute paths of the lower layers' {@code l/} links (nearest first, from the
      * layer's {@code lower} file; the layer's {@code empty} directory when it has no parent), its {@code diff}
-     * as upper and its {@code work} directory.
+     * as upper and its {@code work} directory. containers/storage changes into the overlay directory and
+     * passes the links relative to it; a JVM cannot change the working directory of one thread, so the paths
+     * are absolute, which lowers the number of layers that fit (about 4000 / (length of the graph root + 40)).
      *
      * @throws IOException when the options do not fit in the kernel's page of mount data
      */

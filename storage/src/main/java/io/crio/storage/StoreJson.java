@@ -66,9 +66,14 @@ final class StoreJson {
 
     /** Replaces {@code file} atomically with the compact JSON array of {@code records}. */
     static void writeArray(Path file, Collection<ObjectNode> records) throws IOException {
+        AtomicFiles.write(file, arrayBytes(records));
+    }
+
+    /** The compact JSON array of {@code records}. */
+    static byte[] arrayBytes(Collection<ObjectNode> records) throws IOException {
         ArrayNode array = NODES.arrayNode();
         records.forEach(array::add);
-        AtomicFiles.write(file, MAPPER.writeValueAsBytes(array));
+        return MAPPER.writeValueAsBytes(array);
     }
 
     static String text(ObjectNode n, String field) {

@@ -51,13 +51,12 @@ class ContainersStoreContainerTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        // never leave a mount behind, whatever the test did
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().equals("merged")).toList()) {
-                MountCalls.umount2IfMounted(p.toString(), MountCalls.MNT_DETACH);
-            }
+        try {
+            store.close();
+        } finally {
+            // never leave a mount behind, whatever the test did
+            TestMounts.unmountAll(dir);
         }
-        store.close();
     }
 
     @Test
@@ -95,10 +94,23 @@ class ContainersStoreContainerTest {
         assertEquals("l/" + Files.readString(topDir.resolve("link")) + ":" + Files.readString(topDir.resolve("lower")),
                 Files.readString(layerDir.resolve("lower")));
 
+        Path mountpoints = dir.resolve("run/overlay-layers/mountpoints.json");
         long t0 = System.nanoTime();
         Path rootfs = store.mount(id);
         long t1 = System.nanoTime();
+        assertEquals(layerDir.resolve("merged"), rootfs);
+        assertEquals(1, mountCount(mountpoints, c.layer(), rootfs));
         assertEquals(rootfs, store.mount(id), "a second mount shares the first");
+        assertEquals(2, mountCount(mountpoints, c.layer(), rootfs));
+        // the rootfs sits on the driver's home bound onto itself, private, as containers/storage keeps it
+        Path home = dir.resolve("graph/overlay");
+        assertEquals(List.of(home.toString(), rootfs.toString()), TestMounts.under(dir));
+        MountTable.Entry bind = TestMounts.at(home);
+        assertEquals(bind.id(), TestMounts.at(rootfs).parent());
+        assertTrue(MountTable.read().isSelfBind(home.toRealPath()));
+        String bindLine = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.startsWith(bind.id() + " ")).findFirst().orElseThrow();
+        assertFalse(bindLine.contains("shared:"), bindLine);
         assertEquals("from the base layer\n", Files.readString(rootfs.resolve("base.txt")));
         assertEquals("from the top layer\n", Files.readString(rootfs.resolve("top.txt")));
         Files.writeString(rootfs.resolve("written.txt"), "by the container\n");
@@ -107,16 +119,30 @@ class ContainersStoreContainerTest {
 
         store.unmount(id, false);
         assertTrue(MountCalls.isMountPoint(rootfs), "still mounted once");
+        assertEquals(1, mountCount(mountpoints, c.layer(), rootfs));
         long t2 = System.nanoTime();
         store.unmount(id, false);
         long t3 = System.nanoTime();
         assertFalse(MountCalls.isMountPoint(rootfs));
-        System.out.printf("overlay mount %.2f ms, unmount %.2f ms%n", (t1 - t0) / 1e6, (t3 - t2) / 1e6);
+        assertEquals(0, mountCount(mountpoints, c.layer(), rootfs));
+        assertEquals(List.of(), TestMounts.under(dir), "the home's bind goes with the last layer mount");
+        int cycles = 20;
+        long c0 = System.nanoTime();
+        for (int i = 0; i < cycles; i++) {
+            store.mount(id);
+            store.unmount(id, false);
+        }
+        long c1 = System.nanoTime();
+        System.out.printf("overlay mount %.2f ms, unmount %.2f ms (first mount, last unmount); mount+unmount %.2f ms"
+                + " on average over %d cycles (each binding and releasing the home too)%n",
+                (t1 - t0) / 1e6, (t3 - t2) / 1e6, (c1 - c0) / 1e6 / cycles, cycles);
+        assertEquals(List.of(), TestMounts.under(dir));
 
         assertThrows(ImageInUseException.class, () -> store.removeImage(image.id()));
         store.mount(id);
         store.deleteContainer(id);
         assertFalse(MountCalls.isMountPoint(rootfs));
+        assertEquals(List.of(), TestMounts.under(dir));
         assertTrue(store.container(id).isEmpty());
         assertFalse(Files.exists(dir.resolve("graph/overlay").resolve(c.layer())));
         assertTrue(store.layer(c.layer()).isEmpty());
@@ -231,6 +257,103 @@ class ContainersStoreContainerTest {
         assertFalse(MountCalls.isMountPoint(dir.resolve("graph/overlay").resolve(c.layer()).resolve("merged")));
         store.unmount(id, false);
         store.deleteContainer(id);
+    }
+
+    @Test
+    void mountCountsOutliveTheStoreAndFollowTheKernel() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        String id = newId();
+        ContainerRecord c = store.createContainer(id, List.of("counted"), image.id(), "");
+        Path mountpoints = dir.resolve("run/overlay-layers/mountpoints.json");
+        Path rootfs = store.mount(id);
+        store.mount(id, java.util.Optional.of("system_u:object_r:container_file_t:s0:c1,c2"));
+        // another tool's record survives our rewrites
+        String foreign = "{\"id\":\"" + "e".repeat(64) + "\",\"path\":\"/elsewhere/merged\",\"count\":1}";
+        String ours = Files.readString(mountpoints);
+        Files.writeString(mountpoints, "[" + foreign + "," + ours.substring(1));
+
+        // a restarted daemon finds the counts where it left them
+        store.close();
+        store = ContainersStore.open(dir.resolve("graph"), dir.resolve("run"));
+        assertEquals(2, mountCount(mountpoints, c.layer(), rootfs));
+        store.unmount(id, false);
+        assertTrue(MountCalls.isMountPoint(rootfs));
+        store.unmount(id, false);
+        assertFalse(MountCalls.isMountPoint(rootfs));
+        assertEquals("[" + foreign + "]", Files.readString(mountpoints));
+
+        // a record whose mount was taken away behind the store's back counts for nothing
+        store.mount(id);
+        store.mount(id);
+        MountCalls.umount2(rootfs.toString(), MountCalls.MNT_DETACH);
+        assertEquals(rootfs, store.mount(id));
+        assertTrue(MountCalls.isMountPoint(rootfs));
+        assertEquals(1, mountCount(mountpoints, c.layer(), rootfs));
+        assertTrue(Files.isRegularFile(rootfs.resolve("top.txt")));
+
+        // a mount without a record (a crash between the two) is taken over rather than stacked
+        Files.writeString(mountpoints, "[" + foreign + "]");
+        assertEquals(rootfs, store.mount(id));
+        assertEquals(1, mountCount(mountpoints, c.layer(), rootfs));
+        assertEquals(1, mountsAt(rootfs), "one overlay at the merged directory");
+        store.unmount(id, false);
+        assertFalse(MountCalls.isMountPoint(rootfs));
+        assertEquals(List.of(), TestMounts.under(dir));
+
+        // another mount below the home keeps its bind in place when the last layer is unmounted
+        Path other = Files.createDirectories(dir.resolve("graph/overlay/other"));
+        store.mount(id);
+        MountCalls.mount("tmpfs", other.toString(), "tmpfs", 0, null);
+        store.unmount(id, false);
+        assertEquals(List.of(dir.resolve("graph/overlay").toString(), other.toString()), TestMounts.under(dir));
+        MountCalls.umount2(other.toString(), 0);
+        // and a mount found below a home that is no mount point keeps the home from being bound over it
+        MountCalls.umount2(dir.resolve("graph/overlay").toString(), MountCalls.MNT_DETACH);
+        MountCalls.mount("tmpfs", other.toString(), "tmpfs", 0, null);
+        store.mount(id);
+        assertEquals(List.of(other.toString(), rootfs.toString()), TestMounts.under(dir));
+        store.unmount(id, false);
+        assertEquals(List.of(other.toString()), TestMounts.under(dir));
+        MountCalls.umount2(other.toString(), 0);
+        Files.delete(other);
+
+        // a forced unmount drops every use, and deleting unmounts too
+        store.mount(id);
+        store.mount(id);
+        store.unmount(id, true);
+        assertFalse(MountCalls.isMountPoint(rootfs));
+        assertEquals(0, mountCount(mountpoints, c.layer(), rootfs));
+        store.mount(id);
+        store.deleteContainer(id);
+        assertFalse(MountCalls.isMountPoint(rootfs));
+        assertEquals(List.of(), TestMounts.under(dir));
+        assertEquals("[" + foreign + "]", Files.readString(mountpoints));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(mountpoints)));
+    }
+
+    /** The count recorded for the layer (0 without a record); the record must name the merged directory. */
+    private static int mountCount(Path mountpoints, String layer, Path merged) throws IOException {
+        if (!Files.exists(mountpoints)) {
+            return 0;
+        }
+        for (JsonNode n : new ObjectMapper().readTree(mountpoints.toFile())) {
+            if (layer.equals(n.path("id").asText())) {
+                assertEquals(merged.toString(), n.path("path").asText(), n.toString());
+                assertTrue(n.path("count").asInt() > 0, n.toString());
+                return n.path("count").asInt();
+            }
+        }
+        return 0;
+    }
+
+    private static int mountsAt(Path mountPoint) throws IOException {
+        int n = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (line.split(" ")[4].equals(mountPoint.toString())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static List<Path> listing(Path d) throws IOException {

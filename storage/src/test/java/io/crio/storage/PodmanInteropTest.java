@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -137,9 +136,26 @@ class PodmanInteropTest {
         assertEquals(0, ids.exit(), ids.output());
         assertTrue(ids.output().lines().anyMatch(l -> l.equals(id.substring(0, 12))), ids.output());
 
-        // podman can remove a container we made, and we see it gone with its layer
-        Result rm = podman(List.of("rm", "--storage", second), 120);
+        // a podman command while our containers are mounted leaves their mounts alone and in sight: it finds
+        // the driver's home mounted already (no bind of its own over our mounts) and our mount counts
+        Path rootfs = store.mount(id);
+        Result psWhileMounted = podman(List.of("ps", "--all", "--external", "--quiet"), 120);
+        assertEquals(0, psWhileMounted.exit(), psWhileMounted.output());
+        assertTrue(io.crio.sys.MountCalls.isMountPoint(rootfs));
+        assertTrue(Files.isRegularFile(rootfs.resolve("bin/busybox")), "the image's files are still seen through the mount");
+        assertEquals(List.of(g.resolve("overlay").toString(), rootfs.toString()), TestMounts.under(root));
+        store.unmount(id, false);
+        assertEquals(List.of(), TestMounts.under(root));
+
+        // podman reads our mount counts: it refuses to remove a mounted container unless forced, and then
+        // unmounts the root file system itself; we see the container gone with its layer
+        Path merged = store.mount(second);
+        Result refused = podman(List.of("rm", "--storage", second), 120);
+        assertTrue(refused.exit() != 0 && refused.output().contains("mounted"), refused.output());
+        Result rm = podman(List.of("rm", "--storage", "--force", second), 120);
         assertEquals(0, rm.exit(), rm.output());
+        assertFalse(io.crio.sys.MountCalls.isMountPoint(merged), "podman unmounted the root file system");
+        assertEquals(List.of(), TestMounts.under(root), "and, with nothing mounted, the home's bind");
         assertTrue(store.container(second).isEmpty());
         assertTrue(store.layer(removedByPodman.layer()).isEmpty());
         assertFalse(Files.exists(g.resolve("overlay").resolve(removedByPodman.layer())));
@@ -178,20 +194,9 @@ class PodmanInteropTest {
         return new Result(p.exitValue(), out);
     }
 
-    /** Unmounts whatever podman left mounted below {@code dir}, deepest first. */
+    /** Unmounts whatever podman or the test left mounted below {@code dir}, deepest first. */
     private static void unmountUnder(Path dir) throws Exception {
-        List<String> mounts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            String mountPoint = f[4].replace("\\040", " ");
-            if (mountPoint.startsWith(dir.toString() + "/")) {
-                mounts.add(mountPoint);
-            }
-        }
-        mounts.sort(Comparator.comparingInt(String::length).reversed());
-        for (String m : mounts) {
-            new ProcessBuilder("umount", m).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-        }
+        TestMounts.unmountAll(dir);
     }
 
     private static void deleteTree(Path dir) throws IOException {
