@@ -61,7 +61,7 @@ public record ConmonLaunch(
         if (systemdCgroup) {
             a.add("-s");
         }
-        if (logSizeMax >= 0) {
+        if (logSizeMax > 0) {
             a.addAll(List.of("--log-size-max", Long.toString(logSizeMax)));
         }
         if (noPivot) {
@@ -78,7 +78,10 @@ public record ConmonLaunch(
         return a;
     }
 
-    /** Fills a launch field by field; unset text fields are empty, log_size_max is unlimited (-1). */
+    /**
+     * Fills a launch field by field; unset text fields are empty, log_size_max is unlimited (-1; any value
+     * not above 0 passes no {@code --log-size-max}).
+     */
     public static final class Builder {
         private String conmonPath = "conmon";
         private String runtimePath = "";

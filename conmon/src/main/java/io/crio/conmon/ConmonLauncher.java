@@ -30,61 +30,81 @@ public final class ConmonLauncher {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_SYNC_BYTES = 64 * 1024;
+    private static final int SIGKILL = 9;
 
     private ConmonLauncher() {}
 
+    /**
+     * Starts conmon for {@code launch} and waits until the runtime has created the container (not started
+     * it). {@code beforeStart} gets the pid of the process just spawned, while it waits on the start pipe
+     * and before it forks anything: what it joins (a cgroup) the daemonized conmon, the runtime and the
+     * container inherit. If the hook throws, conmon is killed before it goes on and the hook's exception
+     * propagates. On any failure no conmon is left and whatever the runtime created is deleted.
+     *
+     * @throws ConmonException with the runtime's (or conmon's) own message when the create fails or does
+     *     not finish within {@code timeout}
+     */
     public static Created create(ConmonLaunch launch, Duration timeout, IntConsumer beforeStart) throws ConmonException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Spawn.Pipe sync = Spawn.pipe();
-        Spawn.Pipe start;
+        Path stderr = stderrFile();
+        int syncRead = -1;
+        int syncWrite = -1;
+        int startRead = -1;
+        int startWrite = -1;
+        int pid = -1;
+        boolean reaped = false;
+        boolean forked = false;
+        boolean ok = false;
         try {
-            start = Spawn.pipe();
-        } catch (RuntimeException e) {
-            Spawn.close(sync.readFd());
-            Spawn.close(sync.writeFd());
-            throw e;
-        }
-        int pid;
-        try {
+            Spawn.Pipe sync = Spawn.pipe();
+            syncRead = sync.readFd();
+            syncWrite = sync.writeFd();
+            Spawn.Pipe start = Spawn.pipe();
+            startRead = start.readFd();
+            startWrite = start.writeFd();
             List<String> argv = new ArrayList<>();
             argv.add(launch.conmonPath());
             argv.addAll(launch.arguments());
-            pid = Spawn.spawn(new Spawn.SpawnRequest(launch.conmonPath(), argv, environment(launch),
-                    Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true, launch.bundleDir()));
-        } catch (SyscallException e) {
-            Spawn.close(sync.readFd());
-            Spawn.close(start.writeFd());
-            throw new ConmonException("cannot start conmon " + launch.conmonPath() + ": " + e.getMessage(), e);
-        } finally {
-            Spawn.close(sync.writeFd());
-            Spawn.close(start.readFd());
-        }
-        boolean ok = false;
-        boolean forked = false;
-        try {
+            try {
+                pid = Spawn.spawn(new Spawn.SpawnRequest(launch.conmonPath(), argv, environment(launch),
+                        Map.of(3, syncWrite, 4, startRead), null, null, stderr.toString(), true, launch.bundleDir()));
+            } catch (SyscallException e) {
+                throw new ConmonException("cannot start conmon " + launch.conmonPath() + ": " + e.getMessage(), e);
+            } finally {
+                Spawn.close(syncWrite);
+                syncWrite = -1;
+                Spawn.close(startRead);
+                startRead = -1;
+            }
             try {
                 beforeStart.accept(pid);
             } catch (RuntimeException | Error e) {
-                // conmon reads end of file on the start pipe as a go-ahead: stop it before the pipe closes
-                killQuietly(pid);
+                // conmon takes end of file on the start pipe as a go-ahead too: stop it before the pipe closes
+                killAndReap(pid);
+                reaped = true;
                 throw e;
             }
             try {
-                Spawn.writeFully(start.writeFd(), new byte[] {0});
+                Spawn.writeFully(startWrite, new byte[] {0});
+            } catch (SyscallException e) {
+                // conmon already ended (EPIPE): its exit status and stderr say why
             } finally {
-                Spawn.close(start.writeFd());
+                Spawn.close(startWrite);
+                startWrite = -1;
             }
             OptionalInt parentExit = Spawn.waitExit(pid, remaining(deadline));
             if (parentExit.isEmpty()) {
                 throw new ConmonException("create container timeout: conmon did not finish its set-up within "
                         + timeout.toSeconds() + " s");
             }
-            forked = true;
+            reaped = true;
             if (parentExit.getAsInt() != 0) {
-                throw new ConmonException(syncMessage(sync.readFd(), Duration.ofMillis(200))
+                throw new ConmonException(syncMessage(syncRead, Duration.ofMillis(200))
+                        .or(() -> stderrMessage(stderr))
                         .orElse("conmon exited with status " + parentExit.getAsInt()));
             }
-            JsonNode report = readReport(sync.readFd(), remaining(deadline));
+            forked = true;
+            JsonNode report = readReport(syncRead, remaining(deadline));
             int containerPid = reportedPid(report);
             if (containerPid <= 0) {
                 String message = report.path("message").asText("");
@@ -96,14 +116,20 @@ public final class ConmonLauncher {
         } catch (Spawn.TimeoutException e) {
             throw new ConmonException("create container timeout: " + e.getMessage(), e);
         } finally {
-            Spawn.close(sync.readFd());
+            Spawn.close(syncRead);
+            Spawn.close(syncWrite);
+            Spawn.close(startRead);
+            Spawn.close(startWrite);
             if (!ok) {
-                killQuietly(pid);
-                killQuietly(readPidQuietly(Path.of(launch.conmonPidFile())));
+                if (pid > 0 && !reaped) {
+                    killAndReap(pid);
+                }
+                killDaemon(launch);
                 if (forked) {
                     deleteQuietly(launch);
                 }
             }
+            deleteQuietly(stderr);
         }
     }
 
@@ -201,19 +227,64 @@ public final class ConmonLauncher {
         }
     }
 
-    private static void killQuietly(int pid) {
+    /** Kills and reaps the conmon this process spawned (it has not forked, or its fork is waited for). */
+    private static void killAndReap(int pid) {
+        try {
+            Spawn.kill(pid, SIGKILL);
+            Spawn.waitExit(pid, Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            // already gone
+        }
+    }
+
+    /**
+     * Kills the daemonized conmon named by the conmon pid file, if that pid still is conmon for this
+     * container (it is not this process's child, so the pid could have been reused).
+     */
+    private static void killDaemon(ConmonLaunch launch) {
+        if (launch.conmonPidFile().isEmpty()) {
+            return;
+        }
+        int pid = readPidQuietly(Path.of(launch.conmonPidFile()));
         if (pid <= 0) {
             return;
         }
         try {
-            Spawn.kill(pid, 9);
-        } catch (RuntimeException e) {
-            // already gone
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+            if (cmdline.contains("\0" + launch.containerId() + "\0")) {
+                Spawn.kill(pid, SIGKILL);
+            }
+        } catch (IOException | RuntimeException e) {
+            // it ended by itself
         }
+    }
+
+    private static Path stderrFile() throws ConmonException {
         try {
-            Spawn.waitExit(pid, Duration.ZERO);
-        } catch (RuntimeException e) {
-            // not our child (conmon's daemonized half): init reaps it
+            return Files.createTempFile("conmon-", ".stderr");
+        } catch (IOException e) {
+            throw new ConmonException("cannot create a file for conmon's stderr: " + e.getMessage(), e);
+        }
+    }
+
+    /** What conmon wrote to stderr before it failed, without its {@code [conmon:e]: } prefixes. */
+    static java.util.Optional<String> stderrMessage(Path file) {
+        try {
+            byte[] raw = Files.readAllBytes(file);
+            String text = new String(raw, 0, Math.min(raw.length, MAX_SYNC_BYTES), java.nio.charset.StandardCharsets.UTF_8);
+            String message = text.lines().map(l -> l.replaceFirst("^\\[conmon:[a-z]\\]: ", "").trim())
+                    .filter(l -> !l.isEmpty()).collect(java.util.stream.Collectors.joining("; "));
+            return message.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(message);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a leftover temporary file
         }
     }
 }

@@ -126,6 +126,7 @@ class ConmonLauncherTest {
         Path bundle = bundle(id, List.of("/bin/sh"), false);
         ConmonException e = assertThrows(ConmonException.class,
                 () -> ConmonLauncher.create(launch(id, bundle), Duration.ofSeconds(30), pid -> { }));
+        System.out.println("create without a rootfs: " + e.getMessage());
         assertTrue(e.getMessage().contains("rootfs") || e.getMessage().contains("no such file"), e.getMessage());
         assertNoConmonFor(id, bundle);
     }
@@ -171,6 +172,33 @@ class ConmonLauncherTest {
                 // never created
             }
         }
+    }
+
+    @Test
+    void anInvalidRuntimePathFailsWithConmonsOwnMessage() throws Exception {
+        String id = "nort" + System.nanoTime();
+        Path bundle = bundle(id, List.of("/bin/sh"), true);
+        ConmonLaunch good = launch(id, bundle);
+        ConmonLaunch bad = new ConmonLaunch(good.conmonPath(), "/does/not/exist/runc", good.runtimeRoot(), id,
+                good.containerName(), good.bundleDir(), good.containerPidFile(), good.conmonPidFile(), good.logPath(),
+                good.exitDir(), good.socketDir(), good.logLevel(), good.persistDir(), false, false, false, -1, false,
+                false, false, List.of());
+        AtomicInteger hookPid = new AtomicInteger();
+        ConmonException e = assertThrows(ConmonException.class,
+                () -> ConmonLauncher.create(bad, Duration.ofSeconds(30), hookPid::set));
+        assertTrue(e.getMessage().contains("Runtime path /does/not/exist/runc is not valid"), e.getMessage());
+        Path cmdline = Path.of("/proc/" + hookPid.get() + "/cmdline");
+        assertTrue(!running(cmdline, id), "conmon reaped");
+    }
+
+    @Test
+    void conmonsStderrLosesItsPrefixes() throws Exception {
+        Path f = dir.resolve("stderr");
+        Files.writeString(f, "[conmon:e]: Runtime path /x is not valid No such file or directory\n");
+        assertEquals("Runtime path /x is not valid No such file or directory",
+                ConmonLauncher.stderrMessage(f).orElseThrow());
+        Files.writeString(f, "\n");
+        assertTrue(ConmonLauncher.stderrMessage(f).isEmpty());
     }
 
     @Test
