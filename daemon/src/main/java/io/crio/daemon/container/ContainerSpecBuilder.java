@@ -261,7 +261,7 @@ final class ContainerSpecBuilder {
 
     private static String json(Object o) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(o);
+            return ContainerStore.JSON.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -17,6 +17,8 @@ public final class RuntimeHandlers {
 
     private final CrioConfig config;
     private final ExecutableLookup lookup;
+    /** Handlers are fixed at start-up, so each is looked up once rather than on every start, stop and remove. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Resolved> resolved = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RuntimeHandlers(CrioConfig config, ExecutableLookup lookup) {
         this.config = config;
@@ -24,6 +26,15 @@ public final class RuntimeHandlers {
     }
 
     public Resolved resolve(String name) {
+        Resolved r = resolved.get(name);
+        if (r == null) {
+            r = lookUp(name);
+            resolved.put(name, r);
+        }
+        return r;
+    }
+
+    private Resolved lookUp(String name) {
         RuntimeSection rt = config.crio().runtime();
         RuntimeHandler handler = rt.runtimes().get(name);
         if (handler == null) {
