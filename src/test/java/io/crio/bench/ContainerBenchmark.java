@@ -60,12 +60,13 @@ public final class ContainerBenchmark {
                     [crio]
                     log_dir = "%1$s/pod-logs"
                     [crio.runtime]
+                    log_level = "%2$s"
                     namespaces_dir = "%1$s/ns"
                     container_exits_dir = "%1$s/exits"
                     container_attach_socket_dir = "%1$s/attach"
                     [crio.runtime.runtimes.runc]
                     runtime_root = "%1$s/runc-root"
-                    """.formatted(dir));
+                    """.formatted(dir, System.getProperty("bench.logLevel", "info")));
             try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(Duration.ofSeconds(60));
                  CriClient client = new CriClient(crio.socket())) {
                 client.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
@@ -79,23 +80,38 @@ public final class ContainerBenchmark {
                         .build();
                 String podId = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build())
                         .getPodSandboxId();
-                for (int i = 0; i < 3; i++) {
-                    cycle(client, podId, pod, image, "warmup-" + i, new ArrayList<>(), new ArrayList<>(),
-                            new ArrayList<>(), new ArrayList<>());
-                }
-                List<Double> create = new ArrayList<>();
-                List<Double> start = new ArrayList<>();
-                List<Double> stop = new ArrayList<>();
-                List<Double> remove = new ArrayList<>();
-                for (int i = 0; i < cycles; i++) {
-                    cycle(client, podId, pod, image, "c" + i, create, start, stop, remove);
-                }
                 // the floor runs conmon + runc on the spec the daemon generated for this pod's containers
                 String sample = client.runtime().createContainer(request(podId, pod, image, "sample")).getContainerId();
                 byte[] sampleSpec = Files.readAllBytes(dir.resolve("runroot/overlay-containers").resolve(sample)
                         .resolve("userdata/config.json"));
-                Floor floor = floor(dir, cycles, sampleSpec);
                 client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(sample).build());
+                FloorDriver floorDriver = new FloorDriver(dir, sampleSpec);
+                List<Double> create = new ArrayList<>();
+                List<Double> start = new ArrayList<>();
+                List<Double> stop = new ArrayList<>();
+                List<Double> remove = new ArrayList<>();
+                Floor floor = new Floor(new ArrayList<>(), new ArrayList<>());
+                // daemon and floor cycles alternate, so that both see the same state of a noisy host
+                for (int i = -3; i < cycles; i++) {
+                    boolean counted = i >= 0;
+                    cycle(client, podId, pod, image, "c" + i, counted ? create : new ArrayList<>(),
+                            counted ? start : new ArrayList<>(), counted ? stop : new ArrayList<>(),
+                            counted ? remove : new ArrayList<>());
+                    floorDriver.cycle(counted ? floor : new Floor(new ArrayList<>(), new ArrayList<>()));
+                }
+                List<Double> version = new ArrayList<>();
+                for (int i = 0; i < cycles; i++) {
+                    long a = System.nanoTime();
+                    client.runtime().version(io.crio.api.v1.VersionRequest.getDefaultInstance());
+                    version.add((System.nanoTime() - a) / 1e6);
+                }
+                List<Double> versionIdle = new ArrayList<>();
+                for (int i = 0; i < cycles; i++) {
+                    Thread.sleep(30);
+                    long a = System.nanoTime();
+                    client.runtime().version(io.crio.api.v1.VersionRequest.getDefaultInstance());
+                    versionIdle.add((System.nanoTime() - a) / 1e6);
+                }
                 List<Double> createStart = sum(create, start);
                 System.out.printf("container lifecycle, %d cycles in one pod (busybox, sh -c 'sleep 600')%n", cycles);
                 line("CreateContainer", create);
@@ -103,24 +119,50 @@ public final class ContainerBenchmark {
                 line("StopContainer (timeout 0)", stop);
                 line("RemoveContainer", remove);
                 line("create+start", createStart);
+                line("Version (round trip)", version);
+                line("Version after 30 ms idle", versionIdle);
                 line("floor create (conmon+runc)", floor.create);
                 line("floor start (runc start)", floor.start);
                 line("floor create+start", sum(floor.create, floor.start));
                 System.out.printf("create+start p50 minus floor p50: %.2f ms (target <= 10 ms)%n",
                         pct(createStart, 50) - pct(sum(floor.create, floor.start), 50));
+                List<Double> paired = new ArrayList<>();
+                List<Double> floorSums = sum(floor.create, floor.start);
+                for (int i = 0; i < Math.min(createStart.size(), floorSums.size()); i++) {
+                    paired.add(createStart.get(i) - floorSums.get(i));
+                }
+                line("create+start minus floor (paired)", paired);
                 List<double[]> split = new ArrayList<>();
                 java.util.regex.Pattern p = java.util.regex.Pattern.compile("Created container \\S+: \\S+ in ([0-9.]+) ms: "
-                        + "storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms, state ([0-9.]+) ms");
+                        + "checks ([0-9.]+) ms, conmon spawn ([0-9.]+) ms, image ([0-9.]+) ms, storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms"
+                        + " \\(monitor cgroup ([0-9.]+) ms\\), state ([0-9.]+) ms");
                 crio.log().lines().forEach(l -> {
                     java.util.regex.Matcher m = p.matcher(l);
                     if (m.find()) {
-                        split.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
-                                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))});
+                        double[] row = new double[9];
+                        for (int g = 0; g < row.length; g++) {
+                            row[g] = Double.parseDouble(m.group(g + 1));
+                        }
+                        split.add(row);
                     }
                 });
-                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, storage %.2f ms, spec %.2f ms,"
-                                + " conmon+runtime %.2f ms, state %.2f ms%n", pct(col(split, 0), 50), pct(col(split, 1), 50),
-                        pct(col(split, 2), 50), pct(col(split, 3), 50), pct(col(split, 4), 50));
+                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, checks %.2f ms, conmon spawn %.2f ms,"
+                                + " image %.2f ms, storage %.2f ms, spec %.2f ms, conmon+runtime %.2f ms (monitor cgroup %.2f ms),"
+                                + " state %.2f ms%n", pct(col(split, 0), 50), pct(col(split, 1), 50), pct(col(split, 2), 50),
+                        pct(col(split, 3), 50), pct(col(split, 4), 50), pct(col(split, 5), 50), pct(col(split, 6), 50),
+                        pct(col(split, 7), 50), pct(col(split, 8), 50));
+
+                List<double[]> starts = new ArrayList<>();
+                java.util.regex.Pattern sp = java.util.regex.Pattern.compile(
+                        "Started container \\S+: \\S+ in ([0-9.]+) ms: runtime ([0-9.]+) ms");
+                crio.log().lines().forEach(l -> {
+                    java.util.regex.Matcher m = sp.matcher(l);
+                    if (m.find()) {
+                        starts.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+                    }
+                });
+                System.out.printf("daemon split of StartContainer, p50: total %.2f ms, runtime start %.2f ms%n",
+                        pct(col(starts, 0), 50), pct(col(starts, 1), 50));
 
                 long before = rss(crio.pid());
                 List<String> running = new ArrayList<>();
@@ -173,19 +215,28 @@ public final class ContainerBenchmark {
      * conmon + runc on bundles this program prepares from the daemon's own spec (same mounts, namespaces,
      * resources and security settings; its own root file system and cgroup), driven as the daemon drives them.
      */
-    static Floor floor(Path dir, int cycles, byte[] daemonSpec) throws Exception {
-        Path rootfs = Files.createDirectories(dir.resolve("floor/rootfs/bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        Files.createSymbolicLink(rootfs.resolve("sh"), Path.of("busybox"));
-        for (String d : List.of("proc", "sys", "dev", "tmp", "etc")) {
-            Files.createDirectories(dir.resolve("floor/rootfs").resolve(d));
+    static final class FloorDriver {
+        private final Path dir;
+        private final byte[] daemonSpec;
+        private final OciRuntimeCli runc;
+        private final Path root;
+        private int next;
+
+        FloorDriver(Path dir, byte[] daemonSpec) throws Exception {
+            this.dir = dir;
+            this.daemonSpec = daemonSpec;
+            Path rootfs = Files.createDirectories(dir.resolve("floor/rootfs/bin"));
+            Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+            Files.createSymbolicLink(rootfs.resolve("sh"), Path.of("busybox"));
+            for (String d : List.of("proc", "sys", "dev", "tmp", "etc")) {
+                Files.createDirectories(dir.resolve("floor/rootfs").resolve(d));
+            }
+            root = dir.resolve("floor/runc-root");
+            runc = new OciRuntimeCli("/usr/sbin/runc", root.toString(), false);
         }
-        Path root = dir.resolve("floor/runc-root");
-        OciRuntimeCli runc = new OciRuntimeCli("/usr/sbin/runc", root.toString(), false);
-        List<Double> create = new ArrayList<>();
-        List<Double> start = new ArrayList<>();
-        for (int i = 0; i < cycles + 3; i++) {
-            String id = "floor-" + i;
+
+        void cycle(Floor into) throws Exception {
+            String id = "floor-" + next++;
             Path bundle = Files.createDirectories(dir.resolve("floor").resolve(id));
             ObjectNode spec = (ObjectNode) JSON.readTree(daemonSpec);
             if (!Boolean.getBoolean("bench.floorOverlay")) {
@@ -207,12 +258,9 @@ public final class ContainerBenchmark {
             runc.start(id);
             long c = System.nanoTime();
             runc.delete(id, true);
-            if (i >= 3) {
-                create.add((b - a) / 1e6);
-                start.add((c - b) / 1e6);
-            }
+            into.create.add((b - a) / 1e6);
+            into.start.add((c - b) / 1e6);
         }
-        return new Floor(create, start);
     }
 
     static long rss(long pid) throws Exception {

@@ -290,8 +290,20 @@ class ContainerIT {
                         .setSeccomp(io.crio.api.v1.SecurityProfile.newBuilder()
                                 .setProfileType(io.crio.api.v1.SecurityProfile.ProfileType.Unconfined)))));
         assertTrue(messages(open).get(0).matches("Seccomp:\\s+0"), messages(open).toString());
+        // the deprecated seccomp_profile_path still works for older kubelets
+        ContainerStatus legacy = runToExit(ctr("seccomp-legacy", busybox, "/bin/sh", "-c", "grep '^Seccomp:' /proc/self/status")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setSeccompProfilePath("unconfined"))));
+        assertTrue(messages(legacy).get(0).matches("Seccomp:\\s+0"), messages(legacy).toString());
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> create(ctr("seccomp-bad", busybox,
+                "true").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setSeccomp(io.crio.api.v1.SecurityProfile.newBuilder()
+                                .setProfileType(io.crio.api.v1.SecurityProfile.ProfileType.Localhost)
+                                .setLocalhostRef("/nonexistent/profile.json"))))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
         remove(filtered.getId());
         remove(open.getId());
+        remove(legacy.getId());
     }
 
     @Test

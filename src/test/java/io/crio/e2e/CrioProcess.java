@@ -41,8 +41,12 @@ public final class CrioProcess implements AutoCloseable {
             Files.createFile(dir.resolve("crio.conf"));
         }
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar", jar().toString(),
+                "--sun-misc-unsafe-memory-access=allow"));
+        String extra = System.getProperty("crio.daemonJavaOpts", "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", jar().toString(),
                 "--config", dir.resolve("crio.conf").toString(),
                 "--config-dir", dir.resolve("crio.conf.d").toString(),
                 "--listen", socketOf(dir).toString(),

@@ -36,24 +36,29 @@ public final class ConmonLauncher {
 
     /**
      * Starts conmon for {@code launch} and waits until the runtime has created the container (not started
-     * it). {@code beforeStart} gets the pid of the process just spawned, while it waits on the start pipe
-     * and before it forks anything: what it joins (a cgroup) the daemonized conmon, the runtime and the
-     * container inherit. If the hook throws, conmon is killed before it goes on and the hook's exception
-     * propagates. On any failure no conmon is left and whatever the runtime created is deleted.
-     *
-     * @throws ConmonException with the runtime's (or conmon's) own message when the create fails or does
-     *     not finish within {@code timeout}
+     * it): {@link #spawn} followed by {@link Spawned#proceed}.
      */
     public static Created create(ConmonLaunch launch, Duration timeout, IntConsumer beforeStart) throws ConmonException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Spawned spawned = spawn(launch)) {
+            return spawned.proceed(timeout, beforeStart);
+        }
+    }
+
+    /**
+     * Spawns conmon for {@code launch}; it parses its arguments, opens the container's log file and then
+     * waits on the start pipe, before it forks anything or runs the runtime. The caller may prepare the
+     * bundle ({@code config.json}, the root file system) meanwhile, then lets it go on with
+     * {@link Spawned#proceed}, or closes the handle to kill it. The bundle directory and the log file's
+     * directory must exist.
+     *
+     * @throws ConmonException when conmon cannot be started
+     */
+    public static Spawned spawn(ConmonLaunch launch) throws ConmonException {
         Path stderr = stderrFile();
         int syncRead = -1;
+        int startWrite = -1;
         int syncWrite = -1;
         int startRead = -1;
-        int startWrite = -1;
-        int pid = -1;
-        boolean reaped = false;
-        boolean forked = false;
         boolean ok = false;
         try {
             Spawn.Pipe sync = Spawn.pipe();
@@ -65,70 +70,140 @@ public final class ConmonLauncher {
             List<String> argv = new ArrayList<>();
             argv.add(launch.conmonPath());
             argv.addAll(launch.arguments());
-            try {
-                pid = Spawn.spawn(new Spawn.SpawnRequest(launch.conmonPath(), argv, environment(launch),
-                        Map.of(3, syncWrite, 4, startRead), null, null, stderr.toString(), true, launch.bundleDir()));
-            } catch (SyscallException e) {
-                throw new ConmonException("cannot start conmon " + launch.conmonPath() + ": " + e.getMessage(), e);
-            } finally {
-                Spawn.close(syncWrite);
-                syncWrite = -1;
-                Spawn.close(startRead);
-                startRead = -1;
-            }
-            try {
-                beforeStart.accept(pid);
-            } catch (RuntimeException | Error e) {
-                // conmon takes end of file on the start pipe as a go-ahead too: stop it before the pipe closes
-                killAndReap(pid);
-                reaped = true;
-                throw e;
-            }
-            try {
-                Spawn.writeFully(startWrite, new byte[] {0});
-            } catch (SyscallException e) {
-                // conmon already ended (EPIPE): its exit status and stderr say why
-            } finally {
-                Spawn.close(startWrite);
-                startWrite = -1;
-            }
-            OptionalInt parentExit = Spawn.waitExit(pid, remaining(deadline));
-            if (parentExit.isEmpty()) {
-                throw new ConmonException("create container timeout: conmon did not finish its set-up within "
-                        + timeout.toSeconds() + " s");
-            }
-            reaped = true;
-            if (parentExit.getAsInt() != 0) {
-                throw new ConmonException(syncMessage(syncRead, Duration.ofMillis(200))
-                        .or(() -> stderrMessage(stderr))
-                        .orElse("conmon exited with status " + parentExit.getAsInt()));
-            }
-            forked = true;
-            JsonNode report = readReport(syncRead, remaining(deadline));
-            int containerPid = reportedPid(report);
-            if (containerPid <= 0) {
-                String message = report.path("message").asText("");
-                throw new ConmonException(message.isEmpty() ? "container create failed" : message.trim());
-            }
-            Created created = new Created(containerPid, readPid(Path.of(launch.conmonPidFile())));
+            int pid = Spawn.spawn(new Spawn.SpawnRequest(launch.conmonPath(), argv, environment(launch),
+                    Map.of(3, syncWrite, 4, startRead), null, null, stderr.toString(), true, launch.bundleDir()));
+            Spawned spawned = new Spawned(launch, pid, syncRead, startWrite, stderr);
+            syncRead = -1;
+            startWrite = -1;
             ok = true;
-            return created;
-        } catch (Spawn.TimeoutException e) {
-            throw new ConmonException("create container timeout: " + e.getMessage(), e);
+            return spawned;
+        } catch (SyscallException e) {
+            throw new ConmonException("cannot start conmon " + launch.conmonPath() + ": " + e.getMessage(), e);
         } finally {
-            Spawn.close(syncRead);
             Spawn.close(syncWrite);
             Spawn.close(startRead);
+            Spawn.close(syncRead);
             Spawn.close(startWrite);
             if (!ok) {
-                if (pid > 0 && !reaped) {
-                    killAndReap(pid);
-                }
-                killDaemon(launch);
-                if (forked) {
-                    deleteQuietly(launch);
-                }
+                deleteQuietly(stderr);
             }
+        }
+    }
+
+    /**
+     * A conmon waiting on its start pipe. {@link #proceed} lets it create the container; {@link #close}
+     * kills it if it was never let go (and cleans up after a failed {@link #proceed} either way).
+     */
+    public static final class Spawned implements AutoCloseable {
+        private final ConmonLaunch launch;
+        private final int pid;
+        private final Path stderr;
+        private int syncRead;
+        private int startWrite;
+        private boolean reaped;
+        private boolean done;
+
+        private Spawned(ConmonLaunch launch, int pid, int syncRead, int startWrite, Path stderr) {
+            this.launch = launch;
+            this.pid = pid;
+            this.syncRead = syncRead;
+            this.startWrite = startWrite;
+            this.stderr = stderr;
+        }
+
+        public int pid() {
+            return pid;
+        }
+
+        /**
+         * Lets conmon go on and waits until the runtime has created the container. {@code beforeStart} gets
+         * conmon's pid first, while it still waits and has forked nothing: what it joins (a cgroup) the
+         * daemonized conmon, the runtime and the container inherit. If the hook throws, conmon is killed
+         * before it goes on and the hook's exception propagates. On any failure no conmon is left and
+         * whatever the runtime created is deleted.
+         *
+         * @throws ConmonException with the runtime's (or conmon's) own message when the create fails or
+         *     does not finish within {@code timeout}
+         */
+        public Created proceed(Duration timeout, IntConsumer beforeStart) throws ConmonException {
+            if (done) {
+                throw new IllegalStateException("conmon for " + launch.containerId() + " was already let go");
+            }
+            done = true;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            boolean forked = false;
+            boolean ok = false;
+            try {
+                try {
+                    beforeStart.accept(pid);
+                } catch (RuntimeException | Error e) {
+                    // conmon takes end of file on the start pipe as a go-ahead too: stop it before the pipe closes
+                    killAndReap(pid);
+                    reaped = true;
+                    throw e;
+                }
+                try {
+                    Spawn.writeFully(startWrite, new byte[] {0});
+                } catch (SyscallException e) {
+                    // conmon already ended (EPIPE): its exit status and stderr say why
+                } finally {
+                    Spawn.close(startWrite);
+                    startWrite = -1;
+                }
+                OptionalInt parentExit = Spawn.waitExit(pid, remaining(deadline));
+                if (parentExit.isEmpty()) {
+                    throw new ConmonException("create container timeout: conmon did not finish its set-up within "
+                            + timeout.toSeconds() + " s");
+                }
+                reaped = true;
+                if (parentExit.getAsInt() != 0) {
+                    throw new ConmonException(syncMessage(syncRead, Duration.ofMillis(200))
+                            .or(() -> stderrMessage(stderr))
+                            .orElse("conmon exited with status " + parentExit.getAsInt()));
+                }
+                forked = true;
+                JsonNode report = readReport(syncRead, remaining(deadline));
+                int containerPid = reportedPid(report);
+                if (containerPid <= 0) {
+                    String message = report.path("message").asText("");
+                    throw new ConmonException(message.isEmpty() ? "container create failed" : message.trim());
+                }
+                Created created = new Created(containerPid, readPid(Path.of(launch.conmonPidFile())));
+                ok = true;
+                return created;
+            } catch (Spawn.TimeoutException e) {
+                throw new ConmonException("create container timeout: " + e.getMessage(), e);
+            } finally {
+                if (!ok) {
+                    if (!reaped) {
+                        killAndReap(pid);
+                        reaped = true;
+                    }
+                    killDaemon(launch);
+                    if (forked) {
+                        deleteQuietly(launch);
+                    }
+                }
+                release();
+            }
+        }
+
+        /** Kills conmon if it was never let go; releases the pipes and the stderr file. Idempotent. */
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                killAndReap(pid);
+                reaped = true;
+            }
+            release();
+        }
+
+        private void release() {
+            Spawn.close(syncRead);
+            syncRead = -1;
+            Spawn.close(startWrite);
+            startWrite = -1;
             deleteQuietly(stderr);
         }
     }

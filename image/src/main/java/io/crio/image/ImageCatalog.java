@@ -88,8 +88,11 @@ public final class ImageCatalog {
         return store.images();
     }
 
-    /** The CRI view of a stored image. */
-    public ImageView view(ImageRecord image) throws IOException {
+    /** An image's repository tags and repository digests, as the CRI shows them. */
+    public record Names(List<String> repoTags, List<String> repoDigests) {}
+
+    /** The tags and digests of a stored image, from its record alone. */
+    public static Names names(ImageRecord image) {
         List<String> tags = image.names().stream().filter(n -> !n.contains("@")).toList();
         Set<String> digests = new LinkedHashSet<>();
         for (String n : image.names()) {
@@ -105,6 +108,19 @@ public final class ImageCatalog {
                 }
             }
         }
+        return new Names(tags, List.copyOf(digests));
+    }
+
+    /** The image's configuration blob (the JSON its ID is the digest of); empty when the store lacks it. */
+    public java.util.Optional<byte[]> configJson(ImageRecord image) throws IOException {
+        return store.bigData(image.id(), "sha256:" + image.id());
+    }
+
+    /** The CRI view of a stored image. */
+    public ImageView view(ImageRecord image) throws IOException {
+        Names names = names(image);
+        List<String> tags = names.repoTags();
+        List<String> digests = names.repoDigests();
         byte[] config = store.bigData(image.id(), "sha256:" + image.id()).orElse(null);
         Long uid = null;
         String username = "";

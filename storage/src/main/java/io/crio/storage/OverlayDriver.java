@@ -68,7 +68,12 @@ final class OverlayDriver {
         return dir(id).resolve("diff");
     }
 
-    /** Creates the layer's directories and link; on failure removes what it made. */
+    /**
+     * Creates the layer's directories and link; on failure removes what it made. The small {@code link} and
+     * {@code lower} files are replaced atomically but not flushed one by one (as containers/storage writes
+     * them): a pulled layer is flushed as a whole before it is marked complete, and a container's layer
+     * does not outlive a crash of the node in any useful way.
+     */
     void create(String id, String parentId) throws IOException {
         Path dir = dir(id);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -85,15 +90,14 @@ final class OverlayDriver {
             Path diff = Files.createDirectory(dir.resolve("diff"));
             Files.setPosixFilePermissions(diff, diffPerms);
             String linkId = createLink(id);
-            AtomicFiles.write(dir.resolve("link"), linkId.getBytes(StandardCharsets.US_ASCII), FILE_0644);
+            AtomicFiles.replace(dir.resolve("link"), linkId.getBytes(StandardCharsets.US_ASCII), FILE_0644);
             AtomicFiles.createDirectory(dir.resolve("work"), AtomicFiles.PRIVATE_DIR);
             AtomicFiles.createDirectory(dir.resolve("merged"), AtomicFiles.PRIVATE_DIR);
             if (lower == null) {
                 AtomicFiles.createDirectory(dir.resolve("empty"), AtomicFiles.PRIVATE_DIR);
             } else {
-                AtomicFiles.write(dir.resolve("lower"), lower.getBytes(StandardCharsets.US_ASCII), FILE_0644);
+                AtomicFiles.replace(dir.resolve("lower"), lower.getBytes(StandardCharsets.US_ASCII), FILE_0644);
             }
-            AtomicFiles.syncDirectory(home);
         } catch (IOException | RuntimeException e) {
             try {
                 remove(id);

@@ -23,7 +23,7 @@ import io.crio.daemon.sandbox.Sandbox;
 import io.crio.daemon.sandbox.SandboxRecord;
 import io.crio.daemon.sandbox.UndoStack;
 import io.crio.daemon.server.CriException;
-import io.crio.image.ImageView;
+import io.crio.image.ImageCatalog;
 import io.crio.oci.spec.Spec;
 import io.crio.storage.AtomicFiles;
 import io.crio.storage.ContainerNotFoundException;
@@ -90,6 +90,7 @@ public final class ContainerManager {
     // ------------------------------------------------------------------ create
 
     public String create(CreateContainerRequest request, Function<String, Boolean> callerGone) {
+        long entered = System.nanoTime();
         if (!request.hasConfig() || !request.getConfig().hasMetadata() || request.getConfig().getMetadata().getName().isEmpty()) {
             throw CriException.invalidArgument("ContainerConfig.Metadata.Name is empty");
         }
@@ -106,6 +107,7 @@ public final class ContainerManager {
             throw CriException.invalidArgument("ContainerConfig.Image.Image is empty");
         }
         validateMounts(c);
+        SeccompProfiles.validate(SeccompProfiles.requested(c.getLinux().getSecurityContext()));
         List<ContainerSpecInput.DeviceNode> devices = DeviceNodes.resolve(c.getDevicesList(),
                 c.getLinux().getSecurityContext().getPrivileged());
         var pm = sb.config().getMetadata();
@@ -136,7 +138,7 @@ public final class ContainerManager {
                         + "\" is already in use by " + holder.get());
             }
             try {
-                createReserved(id, name, c, sb, image, devices);
+                createReserved(id, name, c, sb, image, devices, entered);
             } catch (RuntimeException e) {
                 names.release(name, id);
                 pending.fail(name, claim.future(), e);
@@ -168,19 +170,51 @@ public final class ContainerManager {
         }
     }
 
+    /**
+     * Creates the reserved container. conmon is spawned first: it starts up (loads, parses its arguments,
+     * opens the log) while the storage and the spec are prepared, and is let go once {@code config.json}
+     * is written. Every step is undone when a later one fails.
+     */
     private void createReserved(String id, String name, ContainerConfig c, Sandbox sb, ImageRecord image,
-                                List<ContainerSpecInput.DeviceNode> devices) {
+                                List<ContainerSpecInput.DeviceNode> devices, long entered) {
         long t0 = System.nanoTime();
         SandboxRecord pod = sb.record();
         RuntimeHandlers.Resolved handler = handlers.resolve(pod.runtimeHandler());
         ContainersStore storage = images.get().store();
+        RuntimeSection rt = config.crio().runtime();
         UndoStack undo = new UndoStack();
         try {
-            ImageView view = images.get().catalog().view(image);
-            ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.read(view.configJson());
-            String imageName = view.repoTags().isEmpty() ? c.getImage().getImage() : view.repoTags().get(0);
-            String imageRef = view.repoDigests().isEmpty() ? image.id() : view.repoDigests().get(0);
+            Path runDir = Path.of(config.crio().runroot(), "overlay-containers", id);
+            Path bundle = runDir.resolve("userdata");
+            Path persist = Path.of(config.crio().root(), "overlay-containers", id, "userdata");
+            Path logPath = logPath(id, c, sb);
+            Files.createDirectories(logPath.getParent());
+            if (Files.notExists(logPath, LinkOption.NOFOLLOW_LINKS)) {
+                undo.push("remove log file " + logPath, () -> Files.deleteIfExists(logPath));
+            }
+            boolean madeRunDir = Files.notExists(runDir, LinkOption.NOFOLLOW_LINKS);
+            AtomicFiles.createDirectory(bundle, AtomicFiles.PRIVATE_DIR);
+            if (madeRunDir) {
+                undo.push("remove " + runDir, () -> io.crio.daemon.sandbox.SandboxFiles.deleteTree(runDir));
+            }
+            Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
+            Files.deleteIfExists(exitDir.resolve(id));
+            Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
+            long tSpawn = System.nanoTime();
+            ConmonLauncher.Spawned conmon = ConmonLauncher.spawn(conmonLaunch(id, name, c, handler, bundle, persist,
+                    logPath, exitDir, socketDir));
+            undo.push("stop conmon of " + id, conmon::close);
+            long spawnNanos = System.nanoTime() - tSpawn;
+            long tImage = System.nanoTime();
 
+            ImageCatalog catalog = images.get().catalog();
+            ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.forImage(image.id(),
+                    () -> catalog.configJson(image).orElse(null));
+            ImageCatalog.Names names = ImageCatalog.names(image);
+            String imageName = names.repoTags().isEmpty() ? c.getImage().getImage() : names.repoTags().get(0);
+            String imageRef = names.repoDigests().isEmpty() ? image.id() : names.repoDigests().get(0);
+
+            long imageNanos = System.nanoTime() - tImage;
             long tStorage = System.nanoTime();
             storage.createContainer(id, List.of(name), image.id(), "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}");
             undo.push("delete storage container " + id, () -> storage.deleteContainer(id));
@@ -195,13 +229,7 @@ public final class ContainerManager {
             ImageUser.Resolved user = ImageUser.resolve(rootfs, sec.hasRunAsUser() ? sec.getRunAsUser().getValue() : null,
                     sec.getRunAsUsername(), sec.hasRunAsGroup() ? sec.getRunAsGroup().getValue() : null,
                     sec.getSupplementalGroupsList(), defaults.user());
-
-            Path bundle = Path.of(config.crio().runroot(), "overlay-containers", id, "userdata");
-            Path persist = Path.of(config.crio().root(), "overlay-containers", id, "userdata");
-            Path logPath = logPath(id, c, sb);
-            Files.createDirectories(logPath.getParent());
             long created = nowNanos();
-            RuntimeSection rt = config.crio().runtime();
             ContainerSpecInput input = new ContainerSpecInput(id, name, c, defaults,
                     new ContainerSpecInput.Pod(sb.id(), sb.name(), sb.config(), pod.hostname(), pod.namespaces(),
                             pods.infraPid(pod), pod.shmPath(), pod.resolvPath(), pod.hostnamePath(), pod.cgroupParent()),
@@ -210,38 +238,21 @@ public final class ContainerManager {
                             rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
                             OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
                     logPath.toString(), created, imageName, imageRef, devices, null);
-            input = input.withSeccomp(SeccompProfiles.forContainer(sec.getSeccomp(), sec.getPrivileged(),
+            input = input.withSeccomp(SeccompProfiles.forContainer(SeccompProfiles.requested(sec), sec.getPrivileged(),
                     rt.seccompProfile(), ContainerSpecBuilder.capabilities(input)));
             Spec spec = ContainerSpecBuilder.build(input);
             AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
             long specNanos = System.nanoTime() - tSpec;
-            Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
-            Files.deleteIfExists(exitDir.resolve(id));
-            Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
-            ConmonLaunch launch = ConmonLaunch.builder()
-                    .conmonPath(handler.conmonPath().toString())
-                    .runtimePath(handler.runtimePath().toString())
-                    .runtimeRoot(handler.handler().runtimeRoot())
-                    .containerId(id).containerName(name)
-                    .bundleDir(bundle.toString())
-                    .containerPidFile(bundle.resolve("pidfile").toString())
-                    .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
-                    .logPath(logPath.toString())
-                    .exitDir(exitDir.toString())
-                    .socketDir(socketDir.toString())
-                    .logLevel(rt.logLevel())
-                    .persistDir(persist.toString())
-                    .terminal(c.getTty()).stdin(c.getStdin()).stdinOnce(c.getStdinOnce())
-                    .logSizeMax(rt.logSizeMax())
-                    .systemdCgroup(handler.systemd())
-                    .syslog(true)
-                    .env(rt.effectiveMonitorEnv(handler.handler()))
-                    .build();
             long tConmon = System.nanoTime();
-            ConmonLauncher.Created createdProc = ConmonLauncher.create(launch,
+            long[] placeNanos = new long[1];
+            ConmonLauncher.Created createdProc = conmon.proceed(
                     Duration.ofSeconds(handler.handler().effectiveContainerCreateTimeout()),
-                    conmonPid -> monitors.place(handler.monitorCgroup(), pod.cgroupParent(), id, conmonPid));
+                    conmonPid -> {
+                        long p0 = System.nanoTime();
+                        monitors.place(handler.monitorCgroup(), pod.cgroupParent(), id, conmonPid);
+                        placeNanos[0] = System.nanoTime() - p0;
+                    });
             undo.push("delete container " + id + " from the runtime", () -> handler.cli().delete(id, true));
             undo.push("remove conmon cgroup of " + id, () -> monitors.remove(pod.cgroupParent(), id));
 
@@ -252,14 +263,11 @@ public final class ContainerManager {
                     imageRef, pod.runtimeHandler(), created, 0, 0, 0, ContainerState.CREATED, "", "", logPath.toString(),
                     bundle.toString(), createdProc.containerPid(), stopSignal, c.getLinux().getResources().toByteArray()));
             undo.commit();
-            log.info("Created container {}: {} in {} ms: storage {} ms, spec {} ms, conmon+runtime {} ms, state {} ms", id,
-                    name, ms(System.nanoTime() - t0), ms(storageNanos), ms(specNanos), ms(conmonNanos),
-                    ms(System.nanoTime() - tState));
-        } catch (ConmonException e) {
-            undo.rollback();
-            throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
-                    + e.getMessage(), e);
-        } catch (IOException e) {
+            log.info("Created container {}: {} in {} ms: checks {} ms, conmon spawn {} ms, image {} ms, storage {} ms,"
+                            + " spec {} ms, conmon+runtime {} ms (monitor cgroup {} ms), state {} ms", id, name,
+                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(spawnNanos), ms(imageNanos), ms(storageNanos),
+                    ms(specNanos), ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState));
+        } catch (ConmonException | IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
                     + e.getMessage(), e);
@@ -267,6 +275,30 @@ public final class ContainerManager {
             undo.rollback();
             throw e;
         }
+    }
+
+    private ConmonLaunch conmonLaunch(String id, String name, ContainerConfig c, RuntimeHandlers.Resolved handler,
+                                      Path bundle, Path persist, Path logPath, Path exitDir, Path socketDir) {
+        RuntimeSection rt = config.crio().runtime();
+        return ConmonLaunch.builder()
+                .conmonPath(handler.conmonPath().toString())
+                .runtimePath(handler.runtimePath().toString())
+                .runtimeRoot(handler.handler().runtimeRoot())
+                .containerId(id).containerName(name)
+                .bundleDir(bundle.toString())
+                .containerPidFile(bundle.resolve("pidfile").toString())
+                .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
+                .logPath(logPath.toString())
+                .exitDir(exitDir.toString())
+                .socketDir(socketDir.toString())
+                .logLevel(rt.logLevel())
+                .persistDir(persist.toString())
+                .terminal(c.getTty()).stdin(c.getStdin()).stdinOnce(c.getStdinOnce())
+                .logSizeMax(rt.logSizeMax())
+                .systemdCgroup(handler.systemd())
+                .syslog(true)
+                .env(rt.effectiveMonitorEnv(handler.handler()))
+                .build();
     }
 
     /** Host paths of bind mounts that do not exist are made as directories, as CRI-O does. */
@@ -292,6 +324,7 @@ public final class ContainerManager {
     // ------------------------------------------------------------------ start / stop / remove
 
     public void start(String idOrPrefix) {
+        long entered = System.nanoTime();
         ContainerStore.Entry e = require(idOrPrefix);
         e.lock().lock();
         try {
@@ -300,6 +333,7 @@ public final class ContainerManager {
                 throw CriException.failedPrecondition("container " + s.id() + " is not in created state: " + s.status());
             }
             long startedAt = nowNanos();
+            long t0 = System.nanoTime();
             try {
                 handlers.resolve(s.runtimeHandler()).cli().start(s.id());
             } catch (IOException ex) {
@@ -307,8 +341,10 @@ public final class ContainerManager {
                 throw new CriException(CriException.Kind.INTERNAL, "failed to start container " + s.id() + ": "
                         + ex.getMessage(), ex);
             }
+            long runtimeNanos = System.nanoTime() - t0;
             store.update(e, st -> st.started(startedAt));
-            log.info("Started container {}: {}", s.id(), s.name());
+            log.info("Started container {}: {} in {} ms: runtime {} ms", s.id(), s.name(), ms(System.nanoTime() - entered),
+                    ms(runtimeNanos));
         } finally {
             e.lock().unlock();
         }

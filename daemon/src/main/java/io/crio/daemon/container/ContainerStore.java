@@ -64,8 +64,9 @@ public final class ContainerStore {
         }
     }
 
+    /** Records a new container; the file is flushed to disk before this returns. */
     public Entry add(ContainerState s) throws IOException {
-        write(s);
+        write(s, true);
         Entry e = new Entry(s);
         byId.put(s.id(), e);
         return e;
@@ -75,7 +76,7 @@ public final class ContainerStore {
         e.lock.lock();
         try {
             ContainerState next = change.apply(e.state);
-            write(next);
+            write(next, false);
             e.state = next;
             return next;
         } catch (IOException ex) {
@@ -119,10 +120,20 @@ public final class ContainerStore {
         return Optional.ofNullable(match);
     }
 
-    private void write(ContainerState s) throws IOException {
+    /**
+     * Replaces the container's file atomically. Only a new container's record is flushed: later changes
+     * (started, exited, resources) survive a daemon crash as they are, and after a power loss the
+     * containers are gone anyway and their state is taken from the runtime and the exit files.
+     */
+    private void write(ContainerState s, boolean flush) throws IOException {
         if (!Files.isDirectory(dir)) {
             AtomicFiles.createDirectory(dir, AtomicFiles.PRIVATE_DIR);
         }
-        AtomicFiles.write(dir.resolve(s.id() + ".json"), JSON.writeValueAsBytes(s));
+        Path file = dir.resolve(s.id() + ".json");
+        if (flush) {
+            AtomicFiles.write(file, JSON.writeValueAsBytes(s));
+        } else {
+            AtomicFiles.replace(file, JSON.writeValueAsBytes(s), AtomicFiles.PRIVATE_FILE);
+        }
     }
 }

@@ -8,7 +8,31 @@ import java.util.List;
 /** The parts of an image's configuration ({@code config} in the image config JSON) a container starts from. */
 final class ImageDefaultsReader {
 
+    private static final int MAX_CACHED = 256;
+    /** By image ID, which is the digest of the configuration: an entry never goes stale. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, ContainerSpecInput.ImageDefaults> BY_IMAGE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private ImageDefaultsReader() {}
+
+    /** The defaults of the stored image {@code imageId}, its configuration read from the store once. */
+    static ContainerSpecInput.ImageDefaults forImage(String imageId, IoSupplier<byte[]> configJson) throws IOException {
+        ContainerSpecInput.ImageDefaults hit = BY_IMAGE.get(imageId);
+        if (hit != null) {
+            return hit;
+        }
+        ContainerSpecInput.ImageDefaults read = read(configJson.get());
+        if (BY_IMAGE.size() >= MAX_CACHED) {
+            BY_IMAGE.clear();
+        }
+        BY_IMAGE.put(imageId, read);
+        return read;
+    }
+
+    @FunctionalInterface
+    interface IoSupplier<T> {
+        T get() throws IOException;
+    }
 
     static ContainerSpecInput.ImageDefaults read(byte[] configJson) throws IOException {
         JsonNode c = configJson == null || configJson.length == 0

@@ -33,7 +33,63 @@ public final class SeccompProfiles {
             "set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount",
             "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old");
 
+    /** Converted profiles by file, file version and capabilities: the default profile is read once, not per container. */
+    private record Key(Path file, long modified, long size, List<String> capabilities) {}
+
+    private static final int MAX_CACHED = 64;
+    private static final java.util.concurrent.ConcurrentHashMap<Key, Spec.Seccomp> CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private SeccompProfiles() {}
+
+    /**
+     * The profile a container asks for: the {@code seccomp} field, or else the deprecated
+     * {@code seccomp_profile_path} ({@code runtime/default}, {@code docker/default}, {@code unconfined},
+     * {@code localhost/<absolute path>}), as CRI-O reads them; neither set means the runtime default.
+     */
+    public static SecurityProfile requested(io.crio.api.v1.LinuxContainerSecurityContext sec) {
+        return requested(sec.hasSeccomp() ? sec.getSeccomp() : null, sec.getSeccompProfilePath());
+    }
+
+    /** {@link #requested(io.crio.api.v1.LinuxContainerSecurityContext)} for a pod's own security context. */
+    public static SecurityProfile requested(io.crio.api.v1.LinuxSandboxSecurityContext sec) {
+        return requested(sec.hasSeccomp() ? sec.getSeccomp() : null, sec.getSeccompProfilePath());
+    }
+
+    /**
+     * Checks the requested profile before anything is created: an unknown legacy path, a {@code Localhost}
+     * profile without an absolute path or whose file cannot be read → INVALID_ARGUMENT.
+     */
+    public static void validate(SecurityProfile requested) {
+        if (requested.getProfileType() == SecurityProfile.ProfileType.Localhost) {
+            String ref = requested.getLocalhostRef();
+            if (ref.isEmpty() || !ref.startsWith("/")) {
+                throw CriException.invalidArgument("seccomp Localhost profile needs an absolute localhost_ref, got \""
+                        + ref + "\"");
+            }
+            if (!Files.isRegularFile(Path.of(ref)) || !Files.isReadable(Path.of(ref))) {
+                throw CriException.invalidArgument("seccomp profile " + ref + " does not exist or is not readable");
+            }
+        }
+    }
+
+    private static SecurityProfile requested(SecurityProfile field, String path) {
+        if (field != null) {
+            return field;
+        }
+        SecurityProfile.Builder b = SecurityProfile.newBuilder();
+        if (path.isEmpty() || path.equals("runtime/default") || path.equals("docker/default")) {
+            return b.setProfileType(SecurityProfile.ProfileType.RuntimeDefault).build();
+        }
+        if (path.equals("unconfined")) {
+            return b.setProfileType(SecurityProfile.ProfileType.Unconfined).build();
+        }
+        if (path.startsWith("localhost/")) {
+            return b.setProfileType(SecurityProfile.ProfileType.Localhost)
+                    .setLocalhostRef(path.substring("localhost/".length())).build();
+        }
+        throw CriException.invalidArgument("unknown seccomp_profile_path \"" + path + "\"");
+    }
 
     /** The seccomp section for a container, or null for none. */
     public static Spec.Seccomp forContainer(SecurityProfile requested, boolean privileged, String configuredProfile,
@@ -47,15 +103,36 @@ public final class SeccompProfiles {
                 throw CriException.invalidArgument("seccomp Localhost profile needs an absolute localhost_ref, got \""
                         + ref + "\"");
             }
-            return convert(read(Path.of(ref)), capabilities);
+            return cached(Path.of(ref), capabilities);
         }
         if (!configuredProfile.isEmpty() && Files.isRegularFile(Path.of(configuredProfile))) {
-            return convert(read(Path.of(configuredProfile)), capabilities);
+            return cached(Path.of(configuredProfile), capabilities);
         }
         if (Files.isRegularFile(CONTAINERS_DEFAULT)) {
-            return convert(read(CONTAINERS_DEFAULT), capabilities);
+            return cached(CONTAINERS_DEFAULT, capabilities);
         }
         return builtIn();
+    }
+
+    /** The converted profile of {@code file}, read again only when the file changed. */
+    private static Spec.Seccomp cached(Path file, List<String> capabilities) {
+        java.nio.file.attribute.BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw CriException.invalidArgument("cannot read seccomp profile " + file + ": " + e.getMessage());
+        }
+        Key key = new Key(file, attrs.lastModifiedTime().toMillis(), attrs.size(), List.copyOf(capabilities));
+        Spec.Seccomp hit = CACHE.get(key);
+        if (hit != null) {
+            return hit;
+        }
+        Spec.Seccomp converted = convert(read(file), capabilities);
+        if (CACHE.size() >= MAX_CACHED) {
+            CACHE.clear();
+        }
+        CACHE.put(key, converted);
+        return converted;
     }
 
     static Spec.Seccomp builtIn() {

@@ -102,7 +102,7 @@ public final class InfraContainers {
                     naming.containerCgroupsPath(sb.cgroupParent(), id), OomScore.clamp(INFRA_OOM_SCORE), 0, 0,
                     SandboxAnnotations.of(sb, req.config(), sb.namespaces().get("net") == null, image.reference(), false),
                     io.crio.daemon.container.SeccompProfiles.forContainer(
-                            req.config().getLinux().getSecurityContext().getSeccomp(),
+                            io.crio.daemon.container.SeccompProfiles.requested(req.config().getLinux().getSecurityContext()),
                             req.config().getLinux().getSecurityContext().getPrivileged(), rt.seccompProfile(),
                             io.crio.oci.spec.SpecDefaults.CAPABILITIES)));
             io.crio.storage.AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), SandboxFiles.READABLE);

@@ -50,6 +50,8 @@ final class SandboxConfigValidator {
         }
         validatePorts(config);
         validateNamespaces(config);
+        io.crio.daemon.container.SeccompProfiles.validate(
+                io.crio.daemon.container.SeccompProfiles.requested(config.getLinux().getSecurityContext()));
     }
 
     private static void requireNamePart(String field, String value) {

@@ -12,8 +12,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-/** Small file helpers for the sandbox's run directory. */
-final class SandboxFiles {
+/** Small file helpers for the run directories of sandboxes and containers. */
+public final class SandboxFiles {
 
     static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
     static final Set<PosixFilePermission> DIR_0755 = PosixFilePermissions.fromString("rwxr-xr-x");
@@ -29,7 +29,7 @@ final class SandboxFiles {
      * Deletes a directory tree without crossing into mounts: a directory that is still a mount point is
      * an error rather than having its contents removed.
      */
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -63,4 +63,56 @@ class SeccompProfilesTest {
         assertEquals("SCMP_ACT_ALLOW", s.defaultAction());
         assertTrue(s.syscalls().get(0).names().containsAll(List.of("kexec_load", "init_module", "reboot", "mount")));
     }
+
+    static io.crio.api.v1.LinuxContainerSecurityContext legacy(String path) {
+        return io.crio.api.v1.LinuxContainerSecurityContext.newBuilder().setSeccompProfilePath(path).build();
+    }
+
+    @Test
+    void theDeprecatedProfilePathIsReadWhenTheFieldIsUnset() {
+        assertEquals(SecurityProfile.ProfileType.RuntimeDefault, SeccompProfiles.requested(legacy("")).getProfileType());
+        assertEquals(SecurityProfile.ProfileType.RuntimeDefault,
+                SeccompProfiles.requested(legacy("runtime/default")).getProfileType());
+        assertEquals(SecurityProfile.ProfileType.RuntimeDefault,
+                SeccompProfiles.requested(legacy("docker/default")).getProfileType());
+        assertEquals(SecurityProfile.ProfileType.Unconfined, SeccompProfiles.requested(legacy("unconfined")).getProfileType());
+        SecurityProfile local = SeccompProfiles.requested(legacy("localhost//var/lib/kubelet/seccomp/p.json"));
+        assertEquals(SecurityProfile.ProfileType.Localhost, local.getProfileType());
+        assertEquals("/var/lib/kubelet/seccomp/p.json", local.getLocalhostRef());
+        CriException bad = assertThrows(CriException.class, () -> SeccompProfiles.requested(legacy("bogus")));
+        assertEquals(CriException.Kind.INVALID_ARGUMENT, bad.kind());
+        // the field wins over the deprecated path
+        assertEquals(SecurityProfile.ProfileType.Unconfined, SeccompProfiles.requested(legacy("runtime/default").toBuilder()
+                .setSeccomp(SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Unconfined)).build())
+                .getProfileType());
+    }
+
+    @Test
+    void localhostProfilesAreCheckedBeforeAnythingIsCreated(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        SecurityProfile.Builder local = SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost);
+        assertThrows(CriException.class, () -> SeccompProfiles.validate(local.setLocalhostRef("p.json").build()));
+        assertThrows(CriException.class, () -> SeccompProfiles.validate(
+                local.setLocalhostRef(dir.resolve("missing.json").toString()).build()));
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("p.json"), PROFILE);
+        SeccompProfiles.validate(local.setLocalhostRef(file.toString()).build());
+        SeccompProfiles.validate(SecurityProfile.getDefaultInstance());
+    }
+
+    @Test
+    void aProfileFileIsConvertedAgainOnlyWhenItChanges(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("p.json"), PROFILE);
+        SecurityProfile local = SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
+                .setLocalhostRef(file.toString()).build();
+        Spec.Seccomp first = SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN"));
+        assertTrue(first == SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN")));
+        assertTrue(allowed(SeccompProfiles.forContainer(local, false, "", List.of("CAP_SYS_ADMIN"))).contains("mount"));
+        java.nio.file.Files.writeString(file, PROFILE.replace("\"write\"", "\"writev\""));
+        java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(
+                java.nio.file.Files.getLastModifiedTime(file).toMillis() + 5000));
+        Spec.Seccomp changed = SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN"));
+        assertTrue(allowed(changed).contains("writev"));
+        assertFalse(allowed(changed).contains("write"));
+    }
 }
