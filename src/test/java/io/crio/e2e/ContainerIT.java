@@ -521,6 +521,7 @@ class ContainerIT {
                                 .setPid(NamespaceMode.CONTAINER)))).build();
         String pod;
         String id;
+        String lost;
         long pid;
         try (CrioProcess c = CrioProcess.start(other, Map.of()).awaitReady(START); CriClient cl = new CriClient(c.socket())) {
             cl.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
@@ -530,13 +531,35 @@ class ContainerIT {
                     .setConfig(ctr("survivor", busybox, "/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"))
                     .setSandboxConfig(hostPod).build()).getContainerId();
             cl.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+            lost = cl.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                    .setConfig(ctr("stateless", busybox, "/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+                            .putLabels("tier", "web").putAnnotations("note", "kept"))
+                    .setSandboxConfig(hostPod).build()).getContainerId();
+            cl.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(lost).build());
             pid = JSON.readTree(cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
                     .setVerbose(true).build()).getInfoOrThrow("info")).path("pid").asLong();
             c.signal("TERM");
             assertEquals(0, c.awaitExit(START));
         }
         assertTrue(Files.exists(Path.of("/proc/" + pid)), "the container outlives the daemon (conmon keeps it)");
+        // a lost state file: the container is recovered from its spec's annotations, as CRI-O recovers containers
+        Files.delete(other.resolve("root/crio/containers").resolve(lost + ".json"));
         try (CrioProcess c = CrioProcess.start(other, Map.of()).awaitReady(START); CriClient cl = new CriClient(c.socket())) {
+            ContainerStatus recovered = cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(lost)
+                    .build()).getStatus();
+            assertEquals(ContainerState.CONTAINER_RUNNING, recovered.getState(), c.log());
+            assertEquals("stateless", recovered.getMetadata().getName());
+            assertEquals(Map.of("tier", "web"), recovered.getLabelsMap());
+            assertEquals("kept", recovered.getAnnotationsMap().get("note"));
+            assertEquals(busybox, recovered.getImage().getImage());
+            assertTrue(recovered.getLogPath().endsWith("stateless/0.log"), recovered.getLogPath());
+            StatusRuntimeException taken = assertThrows(StatusRuntimeException.class, () -> cl.runtime().createContainer(
+                    CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(ctr("stateless", busybox, "true"))
+                            .setSandboxConfig(hostPod).build()));
+            assertEquals(Status.Code.ALREADY_EXISTS, taken.getStatus().getCode());
+            cl.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(lost).setTimeout(10).build());
+            assertEquals(0, cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(lost).build())
+                    .getStatus().getExitCode());
             ContainerStatus st = cl.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
                     .getStatus();
             assertEquals(ContainerState.CONTAINER_RUNNING, st.getState());

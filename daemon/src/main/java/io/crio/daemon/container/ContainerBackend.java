@@ -48,6 +48,16 @@ public final class ContainerBackend implements PodContainers {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read container state: " + e.getMessage(), e);
         }
+        RuntimeHandlers handlers = new RuntimeHandlers(config, lookup);
+        try {
+            ContainerRecovery.adoptMissing(store, new ContainerRecovery.Context(images.get().store(),
+                    Path.of(config.crio().runroot()), Path.of(config.crio().runtime().containerExitsDir()),
+                    sandboxId -> sandboxes.get().store().find(sandboxId).map(sb -> sb.record().runtimeHandler()).orElse(""),
+                    handlers));
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ContainerBackend.class).warn(
+                    "Cannot look for containers whose state was lost: {}", e.getMessage());
+        }
         store.all().forEach(e -> names.reserve(e.state().name(), e.state().id()));
         ContainerManager.Pods pods = new ContainerManager.Pods() {
             @Override
@@ -62,7 +72,7 @@ public final class ContainerBackend implements PodContainers {
         };
         MonitorPlacement monitors = new MonitorPlacement(sandboxes.get().cgroups(),
                 CgroupNaming.forManager(config.crio().runtime().cgroupManager()));
-        ContainerManager manager = new ContainerManager(config, store, images, new RuntimeHandlers(config, lookup), pods,
+        ContainerManager manager = new ContainerManager(config, store, images, handlers, pods,
                 names, new PendingCreations(Clock.systemUTC()), monitors);
         try {
             ExitWatcher.start(Path.of(config.crio().runtime().containerExitsDir()),
