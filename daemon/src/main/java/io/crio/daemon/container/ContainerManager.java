@@ -69,6 +69,7 @@ public final class ContainerManager {
     private final PendingCreations pending;
     private final MonitorPlacement monitors;
     private final CgroupNaming naming;
+    private final AppArmorProfiles.Host appArmor = new AppArmorProfiles.KernelHost();
 
     public ContainerManager(CrioConfig config, ContainerStore store, ImageBackend images, RuntimeHandlers handlers,
                             Pods pods, NameRegistry names, PendingCreations pending, MonitorPlacement monitors) {
@@ -108,6 +109,8 @@ public final class ContainerManager {
         }
         validateMounts(c);
         SeccompProfiles.validate(SeccompProfiles.requested(c.getLinux().getSecurityContext()));
+        String appArmorProfile = AppArmorProfiles.forContainer(c.getLinux().getSecurityContext(),
+                config.crio().runtime().apparmorProfile(), appArmor);
         List<ContainerSpecInput.DeviceNode> devices = DeviceNodes.resolve(c.getDevicesList(),
                 c.getLinux().getSecurityContext().getPrivileged());
         var pm = sb.config().getMetadata();
@@ -138,7 +141,7 @@ public final class ContainerManager {
                         + "\" is already in use by " + holder.get());
             }
             try {
-                createReserved(id, name, c, sb, image, devices, entered);
+                createReserved(id, name, c, sb, image, devices, appArmorProfile, entered);
             } catch (RuntimeException e) {
                 names.release(name, id);
                 pending.fail(name, claim.future(), e);
@@ -176,7 +179,7 @@ public final class ContainerManager {
      * is written. Every step is undone when a later one fails.
      */
     private void createReserved(String id, String name, ContainerConfig c, Sandbox sb, ImageRecord image,
-                                List<ContainerSpecInput.DeviceNode> devices, long entered) {
+                                List<ContainerSpecInput.DeviceNode> devices, String appArmorProfile, long entered) {
         long t0 = System.nanoTime();
         SandboxRecord pod = sb.record();
         RuntimeHandlers.Resolved handler = handlers.resolve(pod.runtimeHandler());
@@ -237,9 +240,10 @@ public final class ContainerManager {
                     new ContainerSpecInput.Settings(rt.defaultCapabilities(), Capabilities.bounding(), rt.defaultEnv(),
                             rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
                             OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
-                    logPath.toString(), created, imageName, imageRef, devices, null);
+                    logPath.toString(), created, imageName, imageRef, devices, null, null);
             input = input.withSeccomp(SeccompProfiles.forContainer(SeccompProfiles.requested(sec), sec.getPrivileged(),
                     rt.seccompProfile(), ContainerSpecBuilder.capabilities(input)));
+            input = input.withAppArmor(appArmorProfile);
             Spec spec = ContainerSpecBuilder.build(input);
             AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
@@ -456,7 +460,7 @@ public final class ContainerManager {
         if (ContainerState.EXITED.equals(s.status())) {
             throw CriException.failedPrecondition("container " + s.id() + " is not running");
         }
-        Spec.Resources spec = ContainerSpecBuilder.resources(ResourceInputs.of(resources), false);
+        Spec.Resources spec = ContainerSpecBuilder.resources(resources, 0, false, List.of());
         try {
             handlers.resolve(s.runtimeHandler()).cli().update(s.id(), UpdateJson.of(spec));
         } catch (IOException ex) {

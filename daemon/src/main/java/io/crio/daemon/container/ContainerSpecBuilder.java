@@ -36,7 +36,7 @@ final class ContainerSpecBuilder {
                 new Spec.User(in.user().uid(), in.user().gid(), in.user().additionalGids(), null),
                 args(c, in.image()), env(in), cwd(c, in.image()),
                 Spec.Capabilities.of(capabilities(in)),
-                rlimits(in.settings().defaultUlimits()), sec.getNoNewPrivs(), oomScoreAdj(in), null, null);
+                rlimits(in.settings().defaultUlimits()), sec.getNoNewPrivs(), oomScoreAdj(in), in.apparmorProfile(), null);
 
         Spec.Linux linux = new Spec.Linux(Map.of(), resources(in, privileged), in.settings().containerCgroupsPath(),
                 namespaces(in), devices(in.devices()), in.seccomp(), rootfsPropagation(c),
@@ -130,7 +130,12 @@ final class ContainerSpecBuilder {
     }
 
     static Spec.Resources resources(ContainerSpecInput in, boolean privileged) {
-        LinuxContainerResources r = in.config().getLinux().getResources();
+        return resources(in.config().getLinux().getResources(), in.settings().pidsLimit(), privileged, in.devices());
+    }
+
+    /** The spec's resources from the CRI's; also what UpdateContainerResources hands the runtime. */
+    static Spec.Resources resources(LinuxContainerResources r, long pidsLimit, boolean privileged,
+                                    List<ContainerSpecInput.DeviceNode> devices) {
         Spec.Memory memory = null;
         if (r.getMemoryLimitInBytes() > 0 || r.getMemorySwapLimitInBytes() > 0) {
             Long limit = r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null;
@@ -146,13 +151,13 @@ final class ContainerSpecBuilder {
         }
         List<Spec.HugepageLimit> hugepages = new ArrayList<>();
         r.getHugepageLimitsList().forEach(h -> hugepages.add(new Spec.HugepageLimit(h.getPageSize(), h.getLimit())));
-        Spec.Pids pids = in.settings().pidsLimit() > 0 ? new Spec.Pids(in.settings().pidsLimit()) : null;
+        Spec.Pids pids = pidsLimit > 0 ? new Spec.Pids(pidsLimit) : null;
         List<Spec.DeviceRule> rules = new ArrayList<>();
         if (privileged) {
             rules.add(new Spec.DeviceRule(true, null, null, null, "rwm"));
         } else {
             rules.addAll(SpecDefaults.denyAllDevices());
-            for (ContainerSpecInput.DeviceNode d : in.devices()) {
+            for (ContainerSpecInput.DeviceNode d : devices) {
                 rules.add(new Spec.DeviceRule(true, d.type(), d.major(), d.minor(), d.permissions()));
             }
         }

@@ -24,11 +24,18 @@ record ContainerSpecInput(
         String imageName,
         String imageRef,
         List<DeviceNode> devices,
-        Spec.Seccomp seccomp) {
+        Spec.Seccomp seccomp,
+        String apparmorProfile) {
 
     ContainerSpecInput withSeccomp(Spec.Seccomp s) {
         return new ContainerSpecInput(id, name, config, image, pod, rootfs, user, settings, logPath, createdAt, imageName,
-                imageRef, devices, s);
+                imageRef, devices, s, apparmorProfile);
+    }
+
+    /** The AppArmor profile for {@code process.apparmorProfile}; null for none. */
+    ContainerSpecInput withAppArmor(String profile) {
+        return new ContainerSpecInput(id, name, config, image, pod, rootfs, user, settings, logPath, createdAt, imageName,
+                imageRef, devices, seccomp, profile);
     }
 
     /** A device node to create in the container, resolved from the host: {@code c} or {@code b}. */

@@ -29,6 +29,8 @@ public final class EnvironmentReport {
     }
 
     public void run(CrioConfig config) {
+        reportSecurityModules(config, new io.crio.daemon.container.AppArmorProfiles.KernelHost().enabled(),
+                java.nio.file.Files.exists(Path.of("/sys/fs/selinux/enforce")));
         String defaultRuntime = config.crio().runtime().defaultRuntime();
         for (Map.Entry<String, RuntimeHandler> e : config.crio().runtime().runtimes().entrySet()) {
             String name = e.getKey();
@@ -61,6 +63,25 @@ public final class EnvironmentReport {
         } else {
             log.warn("conmon {} is unusable: {} (need version {} or newer)", conmon.get(),
                     r.detail(), ConmonVersion.MINIMUM);
+        }
+    }
+
+    /** Says which security modules containers get: AppArmor where the host has it; SELinux labels are not applied. */
+    static void reportSecurityModules(CrioConfig config, boolean appArmor, boolean seLinux) {
+        String profile = config.crio().runtime().apparmorProfile();
+        if (appArmor) {
+            log.info("AppArmor is enabled on this host: containers get the profile {} unless they ask for another",
+                    profile.isEmpty() ? io.crio.daemon.container.AppArmorProfiles.BUILT_IN : profile);
+        } else {
+            log.info("AppArmor is not enabled on this host: no AppArmor profiles are applied");
+        }
+        if (config.crio().runtime().selinux()) {
+            if (seLinux) {
+                log.warn("selinux = true, but this daemon does not label containers for SELinux yet; containers run"
+                        + " with the labels they inherit");
+            } else {
+                log.info("selinux = true has no effect: SELinux is not enabled on this host");
+            }
         }
     }
 }

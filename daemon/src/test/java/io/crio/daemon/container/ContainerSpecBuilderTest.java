@@ -43,7 +43,7 @@ class ContainerSpecBuilderTest {
                 new ContainerSpecInput.Settings(List.of("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID",
                         "SETPCAP", "NET_BIND_SERVICE", "KILL"), BOUNDING, List.of("D=default"),
                         List.of("nofile=1024:2048"), 1024, "/kubepods/crio-cid", -999, false),
-                "/logs/c.log", 1, "busybox", "busybox@sha256:x", List.of(), null);
+                "/logs/c.log", 1, "busybox", "busybox@sha256:x", List.of(), null, null);
     }
 
     static PodSandboxConfig pod(NamespaceMode pid) {
@@ -178,5 +178,13 @@ class ContainerSpecBuilderTest {
 
     private static ContainerConfig.Builder secure(LinuxContainerSecurityContext.Builder sec) {
         return ContainerConfig.newBuilder().setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sec));
+    }
+
+    @Test
+    void theAppArmorProfileGoesToTheProcess() {
+        ContainerSpecInput in = input(ContainerConfig.newBuilder(), pod(NamespaceMode.CONTAINER),
+                Map.of("net", "/ns/net", "ipc", "/ns/ipc", "uts", "/ns/uts"), 0);
+        assertEquals(null, ContainerSpecBuilder.build(in).process().apparmorProfile());
+        assertEquals("crio-default", ContainerSpecBuilder.build(in.withAppArmor("crio-default")).process().apparmorProfile());
     }
 }
