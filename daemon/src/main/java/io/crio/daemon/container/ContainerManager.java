@@ -16,7 +16,6 @@ import io.crio.daemon.cgroup.OomScore;
 import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.RuntimeSection;
 import io.crio.daemon.image.ImageBackend;
-import io.crio.daemon.sandbox.Ids;
 import io.crio.daemon.sandbox.NameRegistry;
 import io.crio.daemon.sandbox.PendingCreations;
 import io.crio.daemon.sandbox.Sandbox;
@@ -119,39 +118,38 @@ public final class ContainerManager {
         ImageRecord image = images.get().catalog().find(c.getImage().getImage()).orElseThrow(() ->
                 CriException.notFound("image not known: " + c.getImage().getImage()));
 
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<String> late = pending.takeLate(name);
-            if (late.isPresent() && store.get(late.get()).isPresent()) {
-                return late.get();
+        return pending.createOnce("container", name, () -> Duration.ofMinutes(4), new PendingCreations.Creation() {
+            @Override
+            public boolean exists(String id) {
+                return store.get(id).isPresent();
             }
-            PendingCreations.Claim claim = pending.claim(name);
-            if (!claim.mine()) {
-                Optional<String> id = PendingCreations.await(name, claim.future(), Duration.ofMinutes(4));
-                if (id.isPresent()) {
-                    pending.takeLate(name);
-                    return id.get();
-                }
-                continue;
+
+            @Override
+            public Optional<String> reserve(String id) {
+                return names.reserve(name, id);
             }
-            String id = Ids.newId();
-            Optional<String> holder = names.reserve(name, id);
-            if (holder.isPresent()) {
-                pending.release(name, claim.future());
-                throw new CriException(CriException.Kind.ALREADY_EXISTS, "the container name \"" + name
-                        + "\" is already in use by " + holder.get());
-            }
-            try {
-                createReserved(id, name, c, sb, image, devices, appArmorProfile, entered);
-            } catch (RuntimeException e) {
+
+            @Override
+            public void release(String id) {
                 names.release(name, id);
-                pending.fail(name, claim.future(), e);
-                throw e;
             }
-            boolean gone = callerGone.apply(id);
-            pending.finish(name, claim.future(), id, gone);
-            return id;
-        }
-        throw new CriException(CriException.Kind.INTERNAL, "could not reserve container name " + name);
+
+            @Override
+            public void create(String id) {
+                createReserved(id, name, c, sb, image, devices, appArmorProfile, entered);
+            }
+
+            @Override
+            public boolean callerGone(String id) {
+                return callerGone.apply(id);
+            }
+
+            @Override
+            public CriException nameTaken(String holder) {
+                return new CriException(CriException.Kind.ALREADY_EXISTS, "the container name \"" + name
+                        + "\" is already in use by " + holder);
+            }
+        });
     }
 
     private void validateMounts(ContainerConfig c) {

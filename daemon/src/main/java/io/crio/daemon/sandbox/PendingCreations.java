@@ -30,6 +30,74 @@ public final class PendingCreations {
         this.clock = clock;
     }
 
+    /** What {@link #createOnce} needs from the kind of object it creates. */
+    public interface Creation {
+        /** Whether an object made by an earlier request (kept aside for a retry) still exists. */
+        boolean exists(String id);
+
+        /** Reserves the name for {@code id}; the ID holding it when it is taken. */
+        Optional<String> reserve(String id);
+
+        /** Frees the name reserved for {@code id}. */
+        void release(String id);
+
+        /** Creates the object under the reserved name; on failure it has undone what it made. */
+        void create(String id);
+
+        /** Whether the caller went away while the object was being created. */
+        boolean callerGone(String id);
+
+        /** The error for a name that another object holds. */
+        CriException nameTaken(String holder);
+    }
+
+    /**
+     * Creates the object named {@code name} once, whatever kubelet retries: a retry of a request still in
+     * flight waits (up to {@code wait}) and gets its ID; a retry of one that finished after its caller gave up
+     * gets that ID; a name held by another object is refused with {@link Creation#nameTaken}.
+     */
+    public String createOnce(String what, String name, java.util.function.Supplier<Duration> wait, Creation creation) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<String> kept = takeLate(name);
+            if (kept.isPresent() && creation.exists(kept.get())) {
+                log.info("Returning {} {} created for an earlier request for {}", what, kept.get(), name);
+                return kept.get();
+            }
+            Claim claim = claim(name);
+            if (!claim.mine()) {
+                Optional<String> id = await(name, claim.future(), wait.get());
+                if (id.isPresent()) {
+                    takeLate(name);
+                    log.info("Returning {} {} from a concurrent request for {}", what, id.get(), name);
+                    return id.get();
+                }
+                continue;
+            }
+            String id = Ids.newId();
+            Optional<String> holder = creation.reserve(id);
+            if (holder.isPresent()) {
+                release(name, claim.future());
+                throw creation.nameTaken(holder.get());
+            }
+            try {
+                creation.create(id);
+            } catch (RuntimeException e) {
+                creation.release(id);
+                fail(name, claim.future(), e);
+                throw e;
+            }
+            boolean gone = creation.callerGone(id);
+            if (gone) {
+                log.warn("{} {} ({}) was created after its caller gave up; kept for a retry", what, id, name);
+            }
+            finish(name, claim.future(), id, gone);
+            return id;
+        }
+        throw new CriException(CriException.Kind.INTERNAL, "could not reserve the " + what + " name " + name);
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PendingCreations.class);
+
     /** A creation of one name: either ours to run ({@code mine}) or one already running elsewhere. */
     public record Claim(CompletableFuture<String> future, boolean mine) {}
 

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,44 +69,38 @@ public final class SandboxRunner {
         }
         PodSandboxConfig config = request.getConfig();
         Plan plan = plan(config, request.getRuntimeHandler());
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<String> late = pending.takeLate(plan.name());
-            if (late.isPresent() && store.get(late.get()).isPresent()) {
-                log.info("Returning pod sandbox {} created for an earlier request for {}", late.get(), plan.name());
-                return late.get();
+        return pending.createOnce("pod sandbox", plan.name(), caller::remaining, new PendingCreations.Creation() {
+            @Override
+            public boolean exists(String id) {
+                return store.get(id).isPresent();
             }
-            PendingCreations.Claim claim = pending.claim(plan.name());
-            if (!claim.mine()) {
-                Optional<String> id = PendingCreations.await(plan.name(), claim.future(), caller.remaining());
-                if (id.isPresent()) {
-                    pending.takeLate(plan.name());
-                    log.info("Returning pod sandbox {} from a concurrent request for {}", id.get(), plan.name());
-                    return id.get();
-                }
-                continue;
+
+            @Override
+            public Optional<String> reserve(String id) {
+                return store.names().reserve(plan.name(), id);
             }
-            String id = Ids.newId();
-            Optional<String> holder = store.names().reserve(plan.name(), id);
-            if (holder.isPresent()) {
-                pending.release(plan.name(), claim.future());
-                throw new CriException(CriException.Kind.ALREADY_EXISTS, "pod sandbox with name \"" + plan.name()
-                        + "\" already exists (ID " + holder.get() + ")");
-            }
-            try {
-                create(id, plan, config);
-            } catch (RuntimeException e) {
+
+            @Override
+            public void release(String id) {
                 store.names().release(plan.name(), id);
-                pending.fail(plan.name(), claim.future(), e);
-                throw e;
             }
-            boolean gone = caller.gone();
-            if (gone) {
-                log.warn("Pod sandbox {} ({}) was created after its caller gave up; kept for a retry", id, plan.name());
+
+            @Override
+            public void create(String id) {
+                SandboxRunner.this.create(id, plan, config);
             }
-            pending.finish(plan.name(), claim.future(), id, gone);
-            return id;
-        }
-        throw new CriException(CriException.Kind.INTERNAL, "could not reserve pod sandbox name " + plan.name());
+
+            @Override
+            public boolean callerGone(String id) {
+                return caller.gone();
+            }
+
+            @Override
+            public CriException nameTaken(String holder) {
+                return new CriException(CriException.Kind.ALREADY_EXISTS, "pod sandbox with name \"" + plan.name()
+                        + "\" already exists (ID " + holder + ")");
+            }
+        });
     }
 
     /** Everything decided before anything is created. */
