@@ -79,19 +79,7 @@ public final class AppArmorProfiles {
         if (sec.hasApparmor()) {
             return sec.getApparmor();
         }
-        String legacy = sec.getApparmorProfile();
-        SecurityProfile.Builder b = SecurityProfile.newBuilder();
-        if (legacy.isEmpty() || legacy.equals("runtime/default")) {
-            return b.setProfileType(SecurityProfile.ProfileType.RuntimeDefault).build();
-        }
-        if (legacy.equals("unconfined")) {
-            return b.setProfileType(SecurityProfile.ProfileType.Unconfined).build();
-        }
-        if (legacy.startsWith("localhost/")) {
-            return b.setProfileType(SecurityProfile.ProfileType.Localhost)
-                    .setLocalhostRef(legacy.substring("localhost/".length())).build();
-        }
-        throw CriException.invalidArgument("unknown apparmor_profile \"" + legacy + "\"");
+        return LegacyProfiles.parse(sec.getApparmorProfile(), Set.of("runtime/default"), "apparmor_profile");
     }
 
     /** The profile text of {@link #BUILT_IN}: what a container needs, without mounts, kernel tunables or raw hardware. */

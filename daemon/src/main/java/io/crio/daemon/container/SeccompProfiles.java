@@ -77,18 +77,7 @@ public final class SeccompProfiles {
         if (field != null) {
             return field;
         }
-        SecurityProfile.Builder b = SecurityProfile.newBuilder();
-        if (path.isEmpty() || path.equals("runtime/default") || path.equals("docker/default")) {
-            return b.setProfileType(SecurityProfile.ProfileType.RuntimeDefault).build();
-        }
-        if (path.equals("unconfined")) {
-            return b.setProfileType(SecurityProfile.ProfileType.Unconfined).build();
-        }
-        if (path.startsWith("localhost/")) {
-            return b.setProfileType(SecurityProfile.ProfileType.Localhost)
-                    .setLocalhostRef(path.substring("localhost/".length())).build();
-        }
-        throw CriException.invalidArgument("unknown seccomp_profile_path \"" + path + "\"");
+        return LegacyProfiles.parse(path, Set.of("runtime/default", "docker/default"), "seccomp_profile_path");
     }
 
     /** The seccomp section for a container, or null for none. */
