@@ -167,8 +167,12 @@ public final class AppArmorProfiles {
                 return;
             }
             Process p = new ProcessBuilder(parser, "-Kr").redirectErrorStream(true).start();
+            IOException writeFailure = null;
             try (var in = p.getOutputStream()) {
                 in.write(builtInText().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the parser ended early: its status and output below say why
+                writeFailure = e;
             }
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             try {
@@ -182,6 +186,10 @@ public final class AppArmorProfiles {
             }
             if (p.exitValue() != 0) {
                 throw new IOException(parser + " failed with status " + p.exitValue() + ": " + output);
+            }
+            if (writeFailure != null) {
+                throw new IOException("cannot hand the profile to " + parser + ": " + writeFailure.getMessage(),
+                        writeFailure);
             }
             builtInLoaded = true;
             log.info("Loaded the apparmor profile {}", BUILT_IN);
