@@ -111,10 +111,6 @@ public final class ConmonLauncher {
             this.stderr = stderr;
         }
 
-        public int pid() {
-            return pid;
-        }
-
         /**
          * Lets conmon go on and waits until the runtime has created the container. {@code beforeStart} gets
          * conmon's pid first, while it still waits and has forked nothing: what it joins (a cgroup) the

@@ -111,17 +111,12 @@ public final class ImageCatalog {
         return new Names(tags, List.copyOf(digests));
     }
 
-    /** The image's configuration blob (the JSON its ID is the digest of); empty when the store lacks it. */
-    public java.util.Optional<byte[]> configJson(ImageRecord image) throws IOException {
-        return store.bigData(image.id(), "sha256:" + image.id());
-    }
-
     /** The CRI view of a stored image. */
     public ImageView view(ImageRecord image) throws IOException {
         Names names = names(image);
         List<String> tags = names.repoTags();
         List<String> digests = names.repoDigests();
-        byte[] config = store.bigData(image.id(), "sha256:" + image.id()).orElse(null);
+        byte[] config = store.imageConfig(image.id()).orElse(null);
         Long uid = null;
         String username = "";
         Map<String, String> labels = Map.of();

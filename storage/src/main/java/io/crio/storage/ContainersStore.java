@@ -536,6 +536,14 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The image's configuration JSON (the big-data item named after its digest, the image ID, as
+     * containers/storage keeps it); empty when the image or the item is absent.
+     */
+    public Optional<byte[]> imageConfig(String imageId) throws IOException {
+        return bigData(imageId, "sha256:" + imageId);
+    }
+
     /** The big-data item {@code key} of the image; empty when the image or the item is absent. */
     public Optional<byte[]> bigData(String imageId, String key) throws IOException {
         if (!Ids.isHexId(imageId) || key == null || key.isEmpty()) {

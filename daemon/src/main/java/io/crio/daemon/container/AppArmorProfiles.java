@@ -140,12 +140,18 @@ public final class AppArmorProfiles {
             }
         }
 
+        /** Reads the kernel's list, except for the built-in profile once it has been seen loaded. */
         @Override
         public boolean loaded(String profile) {
-            if (profile.equals(BUILT_IN) && builtInLoaded) {
+            boolean builtIn = profile.equals(BUILT_IN);
+            if (builtIn && builtInLoaded) {
                 return true;
             }
-            return loadedProfiles().contains(profile);
+            boolean found = loadedProfiles().contains(profile);
+            if (builtIn && found) {
+                builtInLoaded = true;
+            }
+            return found;
         }
 
         Set<String> loadedProfiles() {

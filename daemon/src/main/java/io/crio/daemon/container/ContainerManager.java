@@ -208,9 +208,7 @@ public final class ContainerManager {
             long spawnNanos = System.nanoTime() - tSpawn;
             long tImage = System.nanoTime();
 
-            ImageCatalog catalog = images.get().catalog();
-            ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.forImage(image.id(),
-                    () -> catalog.configJson(image).orElse(null));
+            ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.forImage(storage, image.id());
             ImageCatalog.Names names = ImageCatalog.names(image);
             String imageName = names.repoTags().isEmpty() ? c.getImage().getImage() : names.repoTags().get(0);
             String imageRef = names.repoDigests().isEmpty() ? image.id() : names.repoDigests().get(0);

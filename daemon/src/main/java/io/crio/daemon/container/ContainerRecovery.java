@@ -94,7 +94,7 @@ final class ContainerRecovery {
 
     private static String imageStopSignal(io.crio.storage.ContainersStore storage, String imageId) {
         try {
-            return ImageDefaultsReader.forImage(imageId, () -> storage.bigData(imageId, "sha256:" + imageId).orElse(null))
+            return ImageDefaultsReader.forImage(storage, imageId)
                     .stopSignal();
         } catch (IOException | RuntimeException e) {
             return "";

@@ -16,22 +16,18 @@ final class ImageDefaultsReader {
     private ImageDefaultsReader() {}
 
     /** The defaults of the stored image {@code imageId}, its configuration read from the store once. */
-    static ContainerSpecInput.ImageDefaults forImage(String imageId, IoSupplier<byte[]> configJson) throws IOException {
+    static ContainerSpecInput.ImageDefaults forImage(io.crio.storage.ContainersStore storage, String imageId)
+            throws IOException {
         ContainerSpecInput.ImageDefaults hit = BY_IMAGE.get(imageId);
         if (hit != null) {
             return hit;
         }
-        ContainerSpecInput.ImageDefaults read = read(configJson.get());
+        ContainerSpecInput.ImageDefaults read = read(storage.imageConfig(imageId).orElse(null));
         if (BY_IMAGE.size() >= MAX_CACHED) {
             BY_IMAGE.clear();
         }
         BY_IMAGE.put(imageId, read);
         return read;
-    }
-
-    @FunctionalInterface
-    interface IoSupplier<T> {
-        T get() throws IOException;
     }
 
     static ContainerSpecInput.ImageDefaults read(byte[] configJson) throws IOException {

@@ -82,7 +82,7 @@ public final class PauseImage {
 
     private JsonNode config(ImageRecord image) {
         try {
-            Optional<byte[]> raw = images.get().store().bigData(image.id(), "sha256:" + image.id());
+            Optional<byte[]> raw = images.get().store().imageConfig(image.id());
             if (raw.isEmpty()) {
                 return SandboxStore.JSON.createObjectNode();
             }

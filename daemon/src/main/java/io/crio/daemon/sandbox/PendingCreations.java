@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class PendingCreations {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PendingCreations.class);
+
     /** How long a result nobody collected stays available to a retry. */
     static final Duration KEEP = Duration.ofMinutes(5);
 
@@ -95,8 +97,6 @@ public final class PendingCreations {
         }
         throw new CriException(CriException.Kind.INTERNAL, "could not reserve the " + what + " name " + name);
     }
-
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PendingCreations.class);
 
     /** A creation of one name: either ours to run ({@code mine}) or one already running elsewhere. */
     public record Claim(CompletableFuture<String> future, boolean mine) {}
