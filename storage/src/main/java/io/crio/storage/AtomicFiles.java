@@ -32,6 +32,22 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] data, Set<PosixFilePermission> perms) throws IOException {
+        writeFlushed(target, data, perms, true);
+        syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Replaces {@code target} atomically with its data flushed to disk (fdatasync) before the rename, but
+     * without flushing the directory: containers/storage's atomic writer, used for its JSON stores. A crash
+     * of the node can leave the previous version in place, never a torn one; the rename reaches the disk
+     * with the file system's next journal commit.
+     */
+    public static void writeDataFlushed(Path target, byte[] data) throws IOException {
+        writeFlushed(target, data, PRIVATE_FILE, false);
+    }
+
+    private static void writeFlushed(Path target, byte[] data, Set<PosixFilePermission> perms, boolean metadata)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve(".tmp-" + target.getFileName() + "-" + randomSuffix());
         try {
@@ -41,7 +57,7 @@ public final class AtomicFiles {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
+                ch.force(metadata);
             }
             // the umask may have narrowed the mode given at creation
             Files.setPosixFilePermissions(tmp, perms);
@@ -50,7 +66,6 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        syncDirectory(dir);
     }
 
     /**

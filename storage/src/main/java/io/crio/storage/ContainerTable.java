@@ -4,27 +4,50 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads and rewrites {@code overlay-containers/containers.json} (the persistent containers; this runtime
- * writes no volatile ones). Callers hold the containers lock.
+ * writes no volatile ones). Callers hold the containers lock. The records are kept in memory and read
+ * again only when the lock's last-writer token or the file's size, time or inode changed (another process
+ * wrote it), so a create or a lookup does not parse the whole file each time. The records handed out are
+ * shared: callers read them and pass changed copies of the list to {@link #write}.
  */
 final class ContainerTable {
 
     private final Path file;
+    private List<ObjectNode> cached;
+    private byte[] token = new byte[0];
+    private StoreJson.FileStamp stamp;
 
     ContainerTable(Path graphDir) {
         this.file = graphDir.resolve("containers.json");
     }
 
-    List<ObjectNode> records() throws IOException {
-        return StoreJson.readArray(file);
+    /** The records, from memory when nobody changed the file since this process read or wrote it. */
+    synchronized List<ObjectNode> records(LockFile.Hold hold) throws IOException {
+        byte[] current = hold.token();
+        if (cached != null && Arrays.equals(current, token) && StoreJson.FileStamp.of(file).equals(stamp)) {
+            return cached;
+        }
+        StoreJson.FileStamp before = StoreJson.FileStamp.of(file);
+        List<ObjectNode> read = List.copyOf(StoreJson.readArray(file));
+        cached = read;
+        token = current;
+        stamp = before;
+        return read;
     }
 
-    void write(List<ObjectNode> records) throws IOException {
+    /** Replaces the file with {@code records} and records the write in the lock (held for writing). */
+    synchronized void write(List<ObjectNode> records, LockFile.Hold exclusiveHold) throws IOException {
+        cached = null;
         StoreJson.writeArray(file, records);
+        byte[] written = exclusiveHold.recordWrite();
+        cached = List.copyOf(records);
+        token = written;
+        stamp = StoreJson.FileStamp.of(file);
     }
 
     static Optional<ObjectNode> find(List<ObjectNode> records, String id) {

@@ -747,7 +747,7 @@ public final class ContainersStore implements AutoCloseable {
                             + " is not in the store");
                 }
             }
-            List<ObjectNode> records = containerTable.records();
+            List<ObjectNode> records = containerTable.records(ch);
             for (ObjectNode other : records) {
                 String otherId = StoreJson.text(other, "id");
                 if (id.equals(otherId)) {
@@ -771,7 +771,10 @@ public final class ContainersStore implements AutoCloseable {
     /**
      * The steps of {@link #createContainer} that change the disk, in an order a crash can be recovered from:
      * the layer record first, flagged incomplete (the next open removes it), then its directories and the
-     * userdata directories, then the completed layer record, the container record last.
+     * userdata directories, then the completed layer record, the container record last. The incomplete
+     * record is renamed into place without flushing its data: it guards against a crash of this process
+     * (the page cache keeps it); the completed record that replaces it moments later is flushed like every
+     * store file.
      */
     private ContainerRecord writeContainer(String id, List<String> names, String imageId, String parent,
                                            String metadata, List<ObjectNode> records, LockFile.Hold lh,
@@ -793,7 +796,7 @@ public final class ContainersStore implements AutoCloseable {
         boolean madeRunUserdata = false;
         boolean recordWritten = false;
         try {
-            layers.save(Set.of(entry.file), lh);
+            layers.saveUnflushed(Set.of(entry.file), lh);
             driver.create(layerId, parent);
             madeGraphDir = !Files.exists(graphDir, LinkOption.NOFOLLOW_LINKS);
             AtomicFiles.createDirectory(graphDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
@@ -806,16 +809,12 @@ public final class ContainersStore implements AutoCloseable {
             List<ObjectNode> updated = new ArrayList<>(records);
             updated.add(record);
             recordWritten = true;
-            containerTable.write(updated);
-            ch.recordWrite();
+            containerTable.write(updated, ch);
             log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
             return ContainerTable.toRecord(record);
         } catch (IOException | RuntimeException e) {
             if (recordWritten) {
-                undo(e, () -> {
-                    containerTable.write(records);
-                    ch.recordWrite();
-                });
+                undo(e, () -> containerTable.write(records, ch));
             }
             undo(e, () -> deleteLayers(List.of(layerId), lh));
             if (madeGraphDir) {
@@ -873,7 +872,10 @@ public final class ContainersStore implements AutoCloseable {
         if (id == null) {
             return Optional.empty();
         }
-        return containers().stream().filter(c -> c.id().equals(id)).findFirst();
+        checkOpen();
+        try (LockFile.Hold ch = containersLock().shared()) {
+            return ContainerTable.find(containerTable.records(ch), id).map(ContainerTable::toRecord);
+        }
     }
 
     /** The container holding this name; empty when there is none. */
@@ -888,7 +890,7 @@ public final class ContainersStore implements AutoCloseable {
     public List<ContainerRecord> containers() throws IOException {
         checkOpen();
         try (LockFile.Hold ch = containersLock().shared()) {
-            return ContainerTable.toRecords(containerTable.records());
+            return ContainerTable.toRecords(containerTable.records(ch));
         }
     }
 
@@ -967,7 +969,7 @@ public final class ContainersStore implements AutoCloseable {
         rw.writeLock().lock();
         try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ch = containersLock().exclusive()) {
             refreshLayers(lh);
-            List<ObjectNode> records = containerTable.records();
+            List<ObjectNode> records = containerTable.records(ch);
             ObjectNode record = ContainerTable.find(records, id).orElseThrow(() -> new ContainerNotFoundException(id));
             String layer = emptyToNull(StoreJson.text(record, "layer"));
             if (layer != null && Ids.isHexId(layer)) {
@@ -975,8 +977,7 @@ public final class ContainersStore implements AutoCloseable {
             }
             List<ObjectNode> remaining = new ArrayList<>(records);
             remaining.remove(record);
-            containerTable.write(remaining);
-            ch.recordWrite();
+            containerTable.write(remaining, ch);
             List<Step> steps = new ArrayList<>();
             if (layer != null && Ids.isHexId(layer) && layers.get(layer) != null) {
                 steps.add(() -> deleteLayers(List.of(layer), lh));

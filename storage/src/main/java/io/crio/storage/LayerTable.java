@@ -130,6 +130,18 @@ final class LayerTable {
      * Writes the files holding records of {@code changedFiles} (indexes) and records the write in the lock.
      */
     void save(Set<Integer> changedFiles, LockFile.Hold exclusiveHold) throws IOException {
+        save(changedFiles, exclusiveHold, true);
+    }
+
+    /**
+     * {@link #save} without flushing the files to disk: for a record that a flushed save follows within the
+     * same change (a journaling file system commits the renames in order, so the flushed one carries it).
+     */
+    void saveUnflushed(Set<Integer> changedFiles, LockFile.Hold exclusiveHold) throws IOException {
+        save(changedFiles, exclusiveHold, false);
+    }
+
+    private void save(Set<Integer> changedFiles, LockFile.Hold exclusiveHold, boolean flush) throws IOException {
         for (int i = 0; i < files.size(); i++) {
             if (!changedFiles.contains(i)) {
                 continue;
@@ -140,7 +152,11 @@ final class LayerTable {
                     records.add(e.node);
                 }
             }
-            StoreJson.writeArray(files.get(i), records);
+            if (flush) {
+                StoreJson.writeArray(files.get(i), records);
+            } else {
+                AtomicFiles.replace(files.get(i), StoreJson.arrayBytes(records), AtomicFiles.PRIVATE_FILE);
+            }
         }
         token = exclusiveHold.recordWrite();
         for (int i = 0; i < files.size(); i++) {

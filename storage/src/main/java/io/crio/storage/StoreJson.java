@@ -64,9 +64,9 @@ final class StoreJson {
         return out;
     }
 
-    /** Replaces {@code file} atomically with the compact JSON array of {@code records}. */
+    /** Replaces {@code file} atomically (data flushed, as containers/storage writes its stores) with the compact JSON array of {@code records}. */
     static void writeArray(Path file, Collection<ObjectNode> records) throws IOException {
-        AtomicFiles.write(file, arrayBytes(records));
+        AtomicFiles.writeDataFlushed(file, arrayBytes(records));
     }
 
     /** The compact JSON array of {@code records}. */

@@ -181,6 +181,33 @@ class ContainersStoreContainerTest {
     }
 
     @Test
+    void containerRecordsKeptInMemoryFollowChangesMadeByOthers() throws Exception {
+        String mine = newId();
+        store.createContainer(mine, List.of("mine"), image.id(), "");
+        assertEquals(List.of(mine), store.containers().stream().map(ContainerRecord::id).toList());
+        // another process sharing the store (it records its writes in the lock file)
+        try (ContainersStore other = ContainersStore.open(dir.resolve("graph"), dir.resolve("run"))) {
+            String theirs = newId();
+            other.createContainer(theirs, List.of("theirs"), image.id(), "");
+            assertEquals(theirs, store.containerByName("theirs").orElseThrow().id());
+            assertEquals(List.of(mine, theirs), store.containers().stream().map(ContainerRecord::id).toList());
+            other.deleteContainer(mine);
+            assertTrue(store.container(mine).isEmpty());
+            assertThrows(ContainerNotFoundException.class, () -> store.mount(mine));
+        }
+        // a writer that does not touch the lock file: the file's own stamp gives it away
+        Path file = dir.resolve("graph/overlay-containers/containers.json");
+        Files.writeString(dir.resolve("graph/overlay-containers/.edited"), "[]");
+        Files.move(dir.resolve("graph/overlay-containers/.edited"), file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(List.of(), store.containers());
+        // and what this store writes afterwards starts from what is on disk
+        String next = newId();
+        store.createContainer(next, List.of("next"), image.id(), "");
+        assertEquals(1, new ObjectMapper().readTree(file.toFile()).size());
+    }
+
+    @Test
     void aFailurePartWayRemovesWhatWasMadeAndKeepsTheDaemonsRunDirectory() throws Exception {
         String id = newId();
         // the daemon makes the run-root directory first and puts its files there
