@@ -17,6 +17,7 @@ import io.crio.daemon.config.CrioConfig;
 import io.crio.daemon.config.RuntimeSection;
 import io.crio.daemon.image.ImageBackend;
 import io.crio.daemon.sandbox.NameRegistry;
+import io.crio.daemon.sandbox.Overlapped;
 import io.crio.daemon.sandbox.PendingCreations;
 import io.crio.daemon.sandbox.Sandbox;
 import io.crio.daemon.sandbox.SandboxRecord;
@@ -40,6 +41,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,11 +203,17 @@ public final class ContainerManager {
             Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
             Files.deleteIfExists(exitDir.resolve(id));
             Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
-            long tSpawn = System.nanoTime();
-            ConmonLauncher.Spawned conmon = ConmonLauncher.spawn(conmonLaunch(id, name, c, handler, bundle, persist,
-                    logPath, exitDir, socketDir));
-            undo.push("stop conmon of " + id, conmon::close);
-            long spawnNanos = System.nanoTime() - tSpawn;
+            ConmonLaunch launch = conmonLaunch(id, name, c, handler, bundle, persist, logPath, exitDir, socketDir);
+            long[] spawnNanos = new long[1];
+            Overlapped<ConmonLauncher.Spawned, ConmonException> conmon = Overlapped.start("conmon spawn " + id, () -> {
+                long t = System.nanoTime();
+                try {
+                    return ConmonLauncher.spawn(launch);
+                } finally {
+                    spawnNanos[0] = System.nanoTime() - t;
+                }
+            });
+            undo.push("stop conmon of " + id, () -> stopSpawned(conmon));
             long tImage = System.nanoTime();
 
             ContainerSpecInput.ImageDefaults defaults = ImageDefaultsReader.forImage(storage, image.id());
@@ -244,9 +252,29 @@ public final class ContainerManager {
             AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
             long specNanos = System.nanoTime() - tSpec;
+            // the state file is written and flushed while conmon and the runtime create the container
+            String stopSignal = StopSignals.of(c, defaults.stopSignal());
+            IntFunction<ContainerState> state = pid -> new ContainerState(ContainerState.VERSION, id, name, sb.id(),
+                    c.toByteArray(), image.id(), imageName, imageRef, pod.runtimeHandler(), created, 0, 0, 0,
+                    ContainerState.CREATED, "", "", logPath.toString(), bundle.toString(), pid, stopSignal,
+                    c.getLinux().getResources().toByteArray());
+            long[] stateFlushNanos = new long[1];
+            Overlapped<Void, IOException> durable = Overlapped.start("state " + id, () -> {
+                long t = System.nanoTime();
+                store.persist(state.apply(0));
+                stateFlushNanos[0] = System.nanoTime() - t;
+                return null;
+            });
+            undo.push("remove state file of " + id, () -> {
+                try {
+                    durable.join();
+                } finally {
+                    store.discard(id);
+                }
+            });
             long tConmon = System.nanoTime();
             long[] placeNanos = new long[1];
-            ConmonLauncher.Created createdProc = conmon.proceed(
+            ConmonLauncher.Created createdProc = conmon.join().proceed(
                     Duration.ofSeconds(handler.handler().effectiveContainerCreateTimeout()),
                     conmonPid -> {
                         long p0 = System.nanoTime();
@@ -258,15 +286,15 @@ public final class ContainerManager {
 
             long conmonNanos = System.nanoTime() - tConmon;
             long tState = System.nanoTime();
-            String stopSignal = StopSignals.of(c, defaults.stopSignal());
-            store.add(new ContainerState(ContainerState.VERSION, id, name, sb.id(), c.toByteArray(), image.id(), imageName,
-                    imageRef, pod.runtimeHandler(), created, 0, 0, 0, ContainerState.CREATED, "", "", logPath.toString(),
-                    bundle.toString(), createdProc.containerPid(), stopSignal, c.getLinux().getResources().toByteArray()));
+            durable.join();
+            store.register(state.apply(createdProc.containerPid()));
             undo.commit();
-            log.info("Created container {}: {} in {} ms: checks {} ms, conmon spawn {} ms, image {} ms, storage {} ms,"
-                            + " spec {} ms, conmon+runtime {} ms (monitor cgroup {} ms), state {} ms", id, name,
-                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(spawnNanos), ms(imageNanos), ms(storageNanos),
-                    ms(specNanos), ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState));
+            log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, storage {} ms, spec {} ms,"
+                            + " conmon+runtime {} ms (monitor cgroup {} ms), state {} ms; overlapped: conmon spawn {} ms,"
+                            + " state flush {} ms", id, name,
+                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(imageNanos), ms(storageNanos),
+                    ms(specNanos), ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState),
+                    ms(spawnNanos[0]), ms(stateFlushNanos[0]));
         } catch (ConmonException | IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
@@ -274,6 +302,15 @@ public final class ContainerManager {
         } catch (RuntimeException e) {
             undo.rollback();
             throw e;
+        }
+    }
+
+    /** Kills a conmon spawned for a create that failed before letting it go; nothing when the spawn failed. */
+    private static void stopSpawned(Overlapped<ConmonLauncher.Spawned, ConmonException> spawn) {
+        try {
+            spawn.join().close();
+        } catch (ConmonException e) {
+            // nothing was started
         }
     }
 

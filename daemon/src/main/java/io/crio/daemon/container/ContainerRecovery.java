@@ -101,7 +101,8 @@ final class ContainerRecovery {
         }
     }
 
-    private static int readPid(Path file) {
+    /** The pid the runtime wrote to {@code file} (its pidfile); 0 when there is none. */
+    static int readPid(Path file) {
         try {
             return Integer.parseInt(Files.readString(file).trim());
         } catch (IOException | NumberFormatException e) {

@@ -46,6 +46,11 @@ public record ContainerState(
                 createdAt, startedAt, at, code, EXITED, why, text, logPath, bundle, pid, stopSignal, resources);
     }
 
+    ContainerState withPid(int p) {
+        return new ContainerState(version, id, name, sandboxId, config, imageId, imageName, imageRef, runtimeHandler,
+                createdAt, startedAt, finishedAt, exitCode, status, reason, message, logPath, bundle, p, stopSignal, resources);
+    }
+
     ContainerState withResources(byte[] r) {
         return new ContainerState(version, id, name, sandboxId, config, imageId, imageName, imageRef, runtimeHandler,
                 createdAt, startedAt, finishedAt, exitCode, status, reason, message, logPath, bundle, pid, stopSignal, r);

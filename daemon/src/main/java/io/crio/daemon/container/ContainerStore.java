@@ -56,6 +56,10 @@ public final class ContainerStore {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
                 try {
                     ContainerState s = JSON.readValue(f.toFile(), ContainerState.class);
+                    if (s.pid() == 0 && !ContainerState.EXITED.equals(s.status())) {
+                        // written during its create, before the runtime reported the pid: the pidfile has it
+                        s = s.withPid(ContainerRecovery.readPid(Path.of(s.bundle(), "pidfile")));
+                    }
                     byId.put(s.id(), new Entry(s));
                 } catch (IOException e) {
                     log.warn("Skipping unreadable container state {}: {}", f, e.getMessage());
@@ -70,6 +74,37 @@ public final class ContainerStore {
         Entry e = new Entry(s);
         byId.put(s.id(), e);
         return e;
+    }
+
+    /**
+     * Writes a new container's state file (its pid still 0) and flushes it to disk without recording the
+     * container here: a create does this while the runtime creates the container, then
+     * {@link #register}s it with the pid the runtime reported.
+     */
+    public void persist(ContainerState s) throws IOException {
+        if (s.pid() != 0) {
+            throw new IllegalArgumentException("a state persisted before the runtime reported has no pid");
+        }
+        write(s, true);
+    }
+
+    /**
+     * Records a container whose state file {@link #persist} wrote; {@code s} differs from it in the pid
+     * only, which is not written again: the next change writes it, and {@link #load} reads it from the
+     * runtime's pidfile in the bundle until then.
+     */
+    public Entry register(ContainerState s) {
+        Entry e = new Entry(s);
+        byId.put(s.id(), e);
+        return e;
+    }
+
+    /** Removes the state file of a container that is not recorded here (a create that failed). */
+    public void discard(String id) throws IOException {
+        if (byId.containsKey(id)) {
+            throw new IllegalStateException("container " + id + " is recorded; delete it instead");
+        }
+        Files.deleteIfExists(dir.resolve(id + ".json"));
     }
 
     public ContainerState update(Entry e, UnaryOperator<ContainerState> change) {
