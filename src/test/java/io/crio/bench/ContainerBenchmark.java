@@ -53,6 +53,9 @@ public final class ContainerBenchmark {
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         Path dir = Files.createTempDirectory("crio-bench-ctr");
+        // what a node keeps under /run (a tmpfs there): run root, runtime state, exit files, sockets, namespaces
+        Path run = volatileDir();
+        ClientWarmup.run(Files.createTempDirectory("crio-bench-warmup"));
         try (RegistryServer registry = RegistryServer.start()) {
             String image = FixtureImages.singleLayer(RegistryPusher.of(registry), "bench/busybox", "1")
                     .reference(registry.url());
@@ -61,13 +64,14 @@ public final class ContainerBenchmark {
                     log_dir = "%1$s/pod-logs"
                     [crio.runtime]
                     log_level = "%2$s"
-                    namespaces_dir = "%1$s/ns"
-                    container_exits_dir = "%1$s/exits"
-                    container_attach_socket_dir = "%1$s/attach"
+                    namespaces_dir = "%3$s/ns"
+                    container_exits_dir = "%3$s/exits"
+                    container_attach_socket_dir = "%3$s/attach"
                     [crio.runtime.runtimes.runc]
-                    runtime_root = "%1$s/runc-root"
-                    """.formatted(dir, System.getProperty("bench.logLevel", "info")));
-            try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(Duration.ofSeconds(60));
+                    runtime_root = "%3$s/runc-root"
+                    """.formatted(dir, System.getProperty("bench.logLevel", "info"), run));
+            try (CrioProcess crio = CrioProcess.start(dir, Map.of(), "--runroot", run.resolve("runroot").toString())
+                    .awaitReady(Duration.ofSeconds(60));
                  CriClient client = new CriClient(crio.socket())) {
                 client.images().withDeadlineAfter(120, TimeUnit.SECONDS).pullImage(PullImageRequest.newBuilder()
                         .setImage(ImageSpec.newBuilder().setImage(image)).build());
@@ -82,10 +86,10 @@ public final class ContainerBenchmark {
                         .getPodSandboxId();
                 // the floor runs conmon + runc on the spec the daemon generated for this pod's containers
                 String sample = client.runtime().createContainer(request(podId, pod, image, "sample")).getContainerId();
-                byte[] sampleSpec = Files.readAllBytes(dir.resolve("runroot/overlay-containers").resolve(sample)
+                byte[] sampleSpec = Files.readAllBytes(run.resolve("runroot/overlay-containers").resolve(sample)
                         .resolve("userdata/config.json"));
                 client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(sample).build());
-                FloorDriver floorDriver = new FloorDriver(dir, sampleSpec);
+                FloorDriver floorDriver = new FloorDriver(dir, run, sampleSpec);
                 List<Double> create = new ArrayList<>();
                 List<Double> start = new ArrayList<>();
                 List<Double> stop = new ArrayList<>();
@@ -134,23 +138,25 @@ public final class ContainerBenchmark {
                 line("create+start minus floor (paired)", paired);
                 List<double[]> split = new ArrayList<>();
                 java.util.regex.Pattern p = java.util.regex.Pattern.compile("Created container \\S+: \\S+ in ([0-9.]+) ms: "
-                        + "checks ([0-9.]+) ms, conmon spawn ([0-9.]+) ms, image ([0-9.]+) ms, storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms"
-                        + " \\(monitor cgroup ([0-9.]+) ms\\), state ([0-9.]+) ms");
+                        + "checks ([0-9.]+) ms, image ([0-9.]+) ms, storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms"
+                        + " \\(monitor cgroup ([0-9.]+) ms\\), state ([0-9.]+) ms; overlapped: conmon spawn ([0-9.]+) ms,"
+                        + " state flush ([0-9.]+) ms");
                 crio.log().lines().forEach(l -> {
                     java.util.regex.Matcher m = p.matcher(l);
                     if (m.find()) {
-                        double[] row = new double[9];
+                        double[] row = new double[10];
                         for (int g = 0; g < row.length; g++) {
                             row[g] = Double.parseDouble(m.group(g + 1));
                         }
                         split.add(row);
                     }
                 });
-                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, checks %.2f ms, conmon spawn %.2f ms,"
-                                + " image %.2f ms, storage %.2f ms, spec %.2f ms, conmon+runtime %.2f ms (monitor cgroup %.2f ms),"
-                                + " state %.2f ms%n", pct(col(split, 0), 50), pct(col(split, 1), 50), pct(col(split, 2), 50),
-                        pct(col(split, 3), 50), pct(col(split, 4), 50), pct(col(split, 5), 50), pct(col(split, 6), 50),
-                        pct(col(split, 7), 50), pct(col(split, 8), 50));
+                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, checks %.2f ms, image %.2f ms,"
+                                + " storage %.2f ms, spec %.2f ms, conmon+runtime %.2f ms (monitor cgroup %.2f ms),"
+                                + " state %.2f ms; overlapped with other steps: conmon spawn %.2f ms, state flush %.2f ms%n",
+                        pct(col(split, 0), 50), pct(col(split, 1), 50), pct(col(split, 2), 50), pct(col(split, 3), 50),
+                        pct(col(split, 4), 50), pct(col(split, 5), 50), pct(col(split, 6), 50), pct(col(split, 7), 50),
+                        pct(col(split, 8), 50), pct(col(split, 9), 50));
 
                 List<double[]> starts = new ArrayList<>();
                 java.util.regex.Pattern sp = java.util.regex.Pattern.compile(
@@ -181,7 +187,20 @@ public final class ContainerBenchmark {
                 client.runtime().stopPodSandbox(io.crio.api.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
                 client.runtime().removePodSandbox(io.crio.api.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
             }
+        } finally {
+            if (!run.startsWith(dir)) {
+                io.crio.daemon.sandbox.SandboxFiles.deleteTree(run);
+            }
         }
+    }
+
+    /** A directory on a tmpfs (/dev/shm), as /run is on a node; inside the bench directory when there is none. */
+    static Path volatileDir() throws java.io.IOException {
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && "tmpfs".equals(Files.getFileStore(shm).type())) {
+            return Files.createTempDirectory(shm, "crio-bench-run");
+        }
+        return Files.createTempDirectory("crio-bench-run");
     }
 
     static CreateContainerRequest request(String podId, PodSandboxConfig pod, String image, String name) {
@@ -217,13 +236,16 @@ public final class ContainerBenchmark {
      */
     static final class FloorDriver {
         private final Path dir;
+        private final Path run;
         private final byte[] daemonSpec;
         private final OciRuntimeCli runc;
         private final Path root;
         private int next;
 
-        FloorDriver(Path dir, byte[] daemonSpec) throws Exception {
+        /** Bundles and runtime state go under {@code run}, the root file system, logs and exit codes under {@code dir}. */
+        FloorDriver(Path dir, Path run, byte[] daemonSpec) throws Exception {
             this.dir = dir;
+            this.run = run;
             this.daemonSpec = daemonSpec;
             Path rootfs = Files.createDirectories(dir.resolve("floor/rootfs/bin"));
             Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
@@ -231,13 +253,14 @@ public final class ContainerBenchmark {
             for (String d : List.of("proc", "sys", "dev", "tmp", "etc")) {
                 Files.createDirectories(dir.resolve("floor/rootfs").resolve(d));
             }
-            root = dir.resolve("floor/runc-root");
+            root = run.resolve("floor/runc-root");
             runc = new OciRuntimeCli("/usr/sbin/runc", root.toString(), false);
         }
 
         void cycle(Floor into) throws Exception {
             String id = "floor-" + next++;
-            Path bundle = Files.createDirectories(dir.resolve("floor").resolve(id));
+            Path bundle = Files.createDirectories(run.resolve("floor").resolve(id));
+            Path persist = Files.createDirectories(dir.resolve("floor/persist").resolve(id));
             ObjectNode spec = (ObjectNode) JSON.readTree(daemonSpec);
             if (!Boolean.getBoolean("bench.floorOverlay")) {
                 ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
@@ -248,10 +271,10 @@ public final class ContainerBenchmark {
                     .runtimeRoot(root.toString()).containerId(id).containerName(id).bundleDir(bundle.toString())
                     .containerPidFile(bundle.resolve("pidfile").toString())
                     .conmonPidFile(bundle.resolve("conmon-pidfile").toString())
-                    .logPath(bundle.resolve("log").toString())
-                    .exitDir(Files.createDirectories(dir.resolve("floor/exits")).toString())
-                    .socketDir(Files.createDirectories(dir.resolve("floor/attach")).toString())
-                    .persistDir(bundle.toString()).build();
+                    .logPath(Files.createDirectories(dir.resolve("floor/logs")).resolve(id + ".log").toString())
+                    .exitDir(Files.createDirectories(run.resolve("floor/exits")).toString())
+                    .socketDir(Files.createDirectories(run.resolve("floor/attach")).toString())
+                    .persistDir(persist.toString()).build();
             long a = System.nanoTime();
             ConmonLauncher.create(launch, Duration.ofSeconds(60), pid -> { });
             long b = System.nanoTime();

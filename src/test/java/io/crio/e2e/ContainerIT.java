@@ -43,10 +43,12 @@ import io.crio.e2e.registry.RegistryPusher;
 import io.crio.e2e.registry.RegistryServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -497,18 +499,30 @@ class ContainerIT {
         String pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(brokenPod)
                 .setRuntimeHandler("broken").build()).getPodSandboxId();
         String before = Files.readString(dir.resolve("root/overlay-containers/containers.json"));
+        List<String> statesBefore = stateFiles();
         long mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains("/merged")).count();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.runtime()
                 .createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
                         .setConfig(ctr("doomed", busybox, "true")).setSandboxConfig(brokenPod).build()));
         assertTrue(e.getStatus().getDescription().contains("failpoint"), e.getStatus().toString());
         assertEquals(before, Files.readString(dir.resolve("root/overlay-containers/containers.json")));
+        assertEquals(statesBefore, stateFiles(), "the state file written during the create is gone");
         assertEquals(mountsBefore, Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                 .filter(l -> l.contains("/merged")).count());
         assertTrue(client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList().stream()
                 .noneMatch(c -> c.getMetadata().getName().equals("doomed")));
         client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    }
+
+    private List<String> stateFiles() throws IOException {
+        Path states = dir.resolve("root/crio/containers");
+        if (!Files.isDirectory(states)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(states)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test

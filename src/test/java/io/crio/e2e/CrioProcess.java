@@ -40,13 +40,26 @@ public final class CrioProcess implements AutoCloseable {
         if (Files.notExists(dir.resolve("crio.conf"))) {
             Files.createFile(dir.resolve("crio.conf"));
         }
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "--sun-misc-unsafe-memory-access=allow"));
-        String extra = System.getProperty("crio.daemonJavaOpts", "").trim();
-        if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+")));
+        // extra daemon JVM options: the property, or the environment variable when they hold spaces
+        String extra = System.getProperty("crio.daemonJavaOpts", System.getenv().getOrDefault("CRIO_DAEMON_JAVA_OPTS", "")).trim();
+        String launcher = System.getProperty("crio.launcher", "");
+        List<String> cmd = new ArrayList<>();
+        Map<String, String> launchEnv = new java.util.HashMap<>();
+        if (!launcher.isEmpty()) {
+            // the installed launcher, with its own JVM flags (and AOT cache); extra options through CRIO_JAVA_OPTS
+            cmd.add(launcher);
+            if (!extra.isEmpty()) {
+                launchEnv.put("CRIO_JAVA_OPTS", extra);
+            }
+        } else {
+            cmd.addAll(List.of(javaBinary(), "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                    "--sun-misc-unsafe-memory-access=allow"));
+            if (!extra.isEmpty()) {
+                cmd.addAll(List.of(extra.split("\\s+")));
+            }
+            cmd.addAll(List.of("-jar", jar().toString()));
         }
-        cmd.addAll(List.of("-jar", jar().toString(),
+        cmd.addAll(List.of(
                 "--config", dir.resolve("crio.conf").toString(),
                 "--config-dir", dir.resolve("crio.conf.d").toString(),
                 "--listen", socketOf(dir).toString(),
@@ -56,6 +69,7 @@ public final class CrioProcess implements AutoCloseable {
         Path log = dir.resolve("crio-" + System.nanoTime() + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("NOTIFY_SOCKET");
+        pb.environment().putAll(launchEnv);
         pb.environment().putAll(env);
         return new CrioProcess(dir, pb.start(), log);
     }
