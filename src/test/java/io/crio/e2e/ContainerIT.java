@@ -90,6 +90,11 @@ class ContainerIT {
         broken.toFile().setExecutable(true);
         Files.createDirectories(dir.resolve("net.d"));
         Files.writeString(dir.resolve("net.d/10-e2e.conflist"), net.conflist());
+        // privileged containers get this profile: everything but unshare
+        Files.writeString(dir.resolve("privileged-seccomp.json"), """
+                {"defaultAction": "SCMP_ACT_ALLOW",
+                 "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+                """);
         Files.writeString(dir.resolve("crio.conf"), """
                 [crio]
                 log_dir = "%1$s/pod-logs"
@@ -98,6 +103,7 @@ class ContainerIT {
                 container_exits_dir = "%1$s/exits"
                 container_attach_socket_dir = "%1$s/attach"
                 pids_limit = 64
+                privileged_seccomp_profile = "%1$s/privileged-seccomp.json"
                 [crio.runtime.runtimes.runc]
                 runtime_root = "%1$s/runc-root"
                 [crio.runtime.runtimes.broken]
@@ -297,6 +303,14 @@ class ContainerIT {
                 .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                         .setSeccompProfilePath("unconfined"))));
         assertTrue(messages(legacy).get(0).matches("Seccomp:\\s+0"), messages(legacy).toString());
+        // privileged_seccomp_profile confines privileged containers, whatever they asked for
+        ContainerStatus privileged = runToExit(ctr("seccomp-privileged", busybox, "/bin/sh", "-c",
+                "grep '^Seccomp:' /proc/self/status; unshare -n true 2>/dev/null && echo unshared || echo refused")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setPrivileged(true).setSeccomp(io.crio.api.v1.SecurityProfile.newBuilder()
+                                .setProfileType(io.crio.api.v1.SecurityProfile.ProfileType.Unconfined)))));
+        assertTrue(messages(privileged).get(0).matches("Seccomp:\\s+2"), messages(privileged).toString());
+        assertEquals("refused", messages(privileged).get(1), messages(privileged).toString());
         StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> create(ctr("seccomp-bad", busybox,
                 "true").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
                         .setSeccomp(io.crio.api.v1.SecurityProfile.newBuilder()
@@ -306,6 +320,7 @@ class ContainerIT {
         remove(filtered.getId());
         remove(open.getId());
         remove(legacy.getId());
+        remove(privileged.getId());
     }
 
     @Test

@@ -109,7 +109,8 @@ public final class ContainerManager {
             throw CriException.invalidArgument("ContainerConfig.Image.Image is empty");
         }
         validateMounts(c);
-        SeccompProfiles.validate(SeccompProfiles.requested(c.getLinux().getSecurityContext()));
+        SeccompProfiles.validate(SeccompProfiles.effective(SeccompProfiles.requested(c.getLinux().getSecurityContext()),
+                c.getLinux().getSecurityContext().getPrivileged(), config.crio().runtime().privilegedSeccompProfile()));
         String appArmorProfile = AppArmorProfiles.forContainer(c.getLinux().getSecurityContext(),
                 config.crio().runtime().apparmorProfile(), appArmor);
         List<ContainerSpecInput.DeviceNode> devices = DeviceNodes.resolve(c.getDevicesList(),
@@ -246,7 +247,7 @@ public final class ContainerManager {
                             OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
                     logPath.toString(), created, imageName, imageRef, devices, null, null);
             input = input.withSeccomp(SeccompProfiles.forContainer(SeccompProfiles.requested(sec), sec.getPrivileged(),
-                    rt.seccompProfile(), ContainerSpecBuilder.capabilities(input)));
+                    rt.seccompProfile(), rt.privilegedSeccompProfile(), ContainerSpecBuilder.capabilities(input)));
             input = input.withAppArmor(appArmorProfile);
             Spec spec = ContainerSpecBuilder.build(input);
             AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);

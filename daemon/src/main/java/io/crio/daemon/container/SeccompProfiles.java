@@ -80,9 +80,27 @@ public final class SeccompProfiles {
         return LegacyProfiles.parse(path, Set.of("runtime/default", "docker/default"), "seccomp_profile_path");
     }
 
-    /** The seccomp section for a container, or null for none. */
+    /**
+     * The profile that applies: for a privileged container with {@code privileged_seccomp_profile} set, that
+     * file as a {@code Localhost} profile (CRI-O injects it over whatever was asked), else what was asked.
+     */
+    public static SecurityProfile effective(SecurityProfile requested, boolean privileged, String privilegedProfile) {
+        if (privileged && !privilegedProfile.isEmpty()) {
+            return SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
+                    .setLocalhostRef(privilegedProfile).build();
+        }
+        return requested;
+    }
+
+    /**
+     * The seccomp section for a container, or null for none: privileged containers run unconfined unless
+     * {@code privileged_seccomp_profile} names a profile for them.
+     */
     public static Spec.Seccomp forContainer(SecurityProfile requested, boolean privileged, String configuredProfile,
-                                     List<String> capabilities) {
+                                            String privilegedProfile, List<String> capabilities) {
+        if (privileged && !privilegedProfile.isEmpty()) {
+            return forContainer(effective(requested, true, privilegedProfile), false, configuredProfile, "", capabilities);
+        }
         if (privileged || requested.getProfileType() == SecurityProfile.ProfileType.Unconfined) {
             return null;
         }

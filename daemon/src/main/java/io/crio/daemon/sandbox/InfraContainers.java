@@ -104,7 +104,7 @@ public final class InfraContainers {
                     io.crio.daemon.container.SeccompProfiles.forContainer(
                             io.crio.daemon.container.SeccompProfiles.requested(req.config().getLinux().getSecurityContext()),
                             req.config().getLinux().getSecurityContext().getPrivileged(), rt.seccompProfile(),
-                            io.crio.oci.spec.SpecDefaults.CAPABILITIES)));
+                            rt.privilegedSeccompProfile(), io.crio.oci.spec.SpecDefaults.CAPABILITIES)));
             io.crio.storage.AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), SandboxFiles.READABLE);
 
             Path logDir = req.config().getLogDirectory().isEmpty()

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crio.api.v1.SecurityProfile;
 import io.crio.daemon.server.CriException;
 import io.crio.oci.spec.Spec;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -48,13 +49,33 @@ class SeccompProfilesTest {
     }
 
     @Test
+    void privilegedContainersGetThePrivilegedProfileWhenOneIsConfigured(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("privileged.json");
+        java.nio.file.Files.writeString(file, PROFILE);
+        SecurityProfile unconfined = SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Unconfined).build();
+        Spec.Seccomp privileged = SeccompProfiles.forContainer(unconfined, true, "", file.toString(), List.of("CAP_SYS_ADMIN"));
+        assertTrue(allowed(privileged).contains("write"), "the configured file applies even over Unconfined");
+        assertNull(SeccompProfiles.forContainer(unconfined, false, "", file.toString(), List.of()),
+                "containers that are not privileged keep what they asked for");
+        SecurityProfile effective = SeccompProfiles.effective(SecurityProfile.getDefaultInstance(), true, file.toString());
+        assertEquals(SecurityProfile.ProfileType.Localhost, effective.getProfileType());
+        assertEquals(file.toString(), effective.getLocalhostRef());
+        assertEquals(SecurityProfile.getDefaultInstance(),
+                SeccompProfiles.effective(SecurityProfile.getDefaultInstance(), true, ""));
+        CriException missing = assertThrows(CriException.class, () -> SeccompProfiles.validate(
+                SeccompProfiles.effective(unconfined, true, dir.resolve("absent.json").toString())));
+        assertTrue(missing.getMessage().contains("absent.json"), missing.getMessage());
+    }
+
+    @Test
     void unconfinedAndPrivilegedGetNoFilter() {
         assertNull(SeccompProfiles.forContainer(SecurityProfile.newBuilder()
-                .setProfileType(SecurityProfile.ProfileType.Unconfined).build(), false, "", List.of()));
-        assertNull(SeccompProfiles.forContainer(SecurityProfile.getDefaultInstance(), true, "", List.of()));
+                .setProfileType(SecurityProfile.ProfileType.Unconfined).build(), false, "", "", List.of()));
+        assertNull(SeccompProfiles.forContainer(SecurityProfile.getDefaultInstance(), true, "", "", List.of()));
         assertThrows(CriException.class, () -> SeccompProfiles.forContainer(SecurityProfile.newBuilder()
                 .setProfileType(SecurityProfile.ProfileType.Localhost).setLocalhostRef("relative.json").build(),
-                false, "", List.of()));
+                false, "", "", List.of()));
     }
 
     @Test
@@ -105,13 +126,13 @@ class SeccompProfilesTest {
         java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("p.json"), PROFILE);
         SecurityProfile local = SecurityProfile.newBuilder().setProfileType(SecurityProfile.ProfileType.Localhost)
                 .setLocalhostRef(file.toString()).build();
-        Spec.Seccomp first = SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN"));
-        assertTrue(first == SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN")));
-        assertTrue(allowed(SeccompProfiles.forContainer(local, false, "", List.of("CAP_SYS_ADMIN"))).contains("mount"));
+        Spec.Seccomp first = SeccompProfiles.forContainer(local, false, "", "", List.of("CAP_CHOWN"));
+        assertTrue(first == SeccompProfiles.forContainer(local, false, "", "", List.of("CAP_CHOWN")));
+        assertTrue(allowed(SeccompProfiles.forContainer(local, false, "", "", List.of("CAP_SYS_ADMIN"))).contains("mount"));
         java.nio.file.Files.writeString(file, PROFILE.replace("\"write\"", "\"writev\""));
         java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(
                 java.nio.file.Files.getLastModifiedTime(file).toMillis() + 5000));
-        Spec.Seccomp changed = SeccompProfiles.forContainer(local, false, "", List.of("CAP_CHOWN"));
+        Spec.Seccomp changed = SeccompProfiles.forContainer(local, false, "", "", List.of("CAP_CHOWN"));
         assertTrue(allowed(changed).contains("writev"));
         assertFalse(allowed(changed).contains("write"));
     }
