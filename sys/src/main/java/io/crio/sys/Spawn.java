@@ -220,12 +220,9 @@ public final class Spawn {
             MemorySegment status = arena.allocate(INT);
             MemorySegment pfd = arena.allocate(8, 4);
             while (true) {
-                int rc = (int) WAITPID.invokeExact(state, pid, status, WNOHANG);
-                if (rc == pid) {
-                    return OptionalInt.of(exitCode(status.get(INT, 0)));
-                }
-                if (rc < 0 && Libc.errno(state) != EINTR) {
-                    Libc.check("waitpid", rc, state);
+                OptionalInt ended = reap(pid, state, status);
+                if (ended.isPresent()) {
+                    return ended;
                 }
                 long leftNanos = deadline - System.nanoTime();
                 if (leftNanos <= 0) {
@@ -258,6 +255,18 @@ public final class Spawn {
         }
     }
 
+    /** The child's exit code when it has ended (and is now reaped); empty while it runs. */
+    private static OptionalInt reap(int pid, MemorySegment state, MemorySegment status) throws Throwable {
+        int rc = (int) WAITPID.invokeExact(state, pid, status, WNOHANG);
+        if (rc == pid) {
+            return OptionalInt.of(exitCode(status.get(INT, 0)));
+        }
+        if (rc < 0 && Libc.errno(state) != EINTR) {
+            Libc.check("waitpid", rc, state);
+        }
+        return OptionalInt.empty();
+    }
+
     private static int exitCode(int waitStatus) {
         int signal = waitStatus & 0x7f;
         return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
@@ -271,12 +280,9 @@ public final class Spawn {
             MemorySegment state = Libc.captureState(arena);
             MemorySegment status = arena.allocate(INT);
             while (true) {
-                int rc = (int) WAITPID.invokeExact(state, pid, status, WNOHANG);
-                if (rc == pid) {
-                    return OptionalInt.of(exitCode(status.get(INT, 0)));
-                }
-                if (rc < 0 && Libc.errno(state) != EINTR) {
-                    Libc.check("waitpid", rc, state);
+                OptionalInt ended = reap(pid, state, status);
+                if (ended.isPresent()) {
+                    return ended;
                 }
                 if (System.nanoTime() >= deadline) {
                     return OptionalInt.empty();
