@@ -207,7 +207,7 @@ final class LayerMounts {
 
     /** The file lives in the run root, so it is replaced atomically but not flushed to disk. */
     private void save(List<ObjectNode> records, LockFile.Hold hold) throws IOException {
-        AtomicFiles.replace(file, StoreJson.arrayBytes(records), AtomicFiles.PRIVATE_FILE);
+        StoreJson.replaceArray(file, records);
         hold.recordWrite();
     }
 

@@ -155,7 +155,7 @@ final class LayerTable {
             if (flush) {
                 StoreJson.writeArray(files.get(i), records);
             } else {
-                AtomicFiles.replace(files.get(i), StoreJson.arrayBytes(records), AtomicFiles.PRIVATE_FILE);
+                StoreJson.replaceArray(files.get(i), records);
             }
         }
         token = exclusiveHold.recordWrite();

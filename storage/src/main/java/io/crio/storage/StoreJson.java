@@ -69,6 +69,14 @@ final class StoreJson {
         AtomicFiles.writeDataFlushed(file, arrayBytes(records));
     }
 
+    /**
+     * Replaces {@code file} atomically with the compact JSON array of {@code records}, without flushing it
+     * (run-root files, and records a flushed write follows within the same change).
+     */
+    static void replaceArray(Path file, Collection<ObjectNode> records) throws IOException {
+        AtomicFiles.replace(file, arrayBytes(records), AtomicFiles.PRIVATE_FILE);
+    }
+
     /** The compact JSON array of {@code records}. */
     static byte[] arrayBytes(Collection<ObjectNode> records) throws IOException {
         ArrayNode array = NODES.arrayNode();

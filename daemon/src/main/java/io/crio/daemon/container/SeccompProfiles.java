@@ -98,14 +98,12 @@ public final class SeccompProfiles {
      */
     public static Spec.Seccomp forContainer(SecurityProfile requested, boolean privileged, String configuredProfile,
                                             String privilegedProfile, List<String> capabilities) {
-        if (privileged && !privilegedProfile.isEmpty()) {
-            return forContainer(effective(requested, true, privilegedProfile), false, configuredProfile, "", capabilities);
-        }
-        if (privileged || requested.getProfileType() == SecurityProfile.ProfileType.Unconfined) {
+        SecurityProfile profile = effective(requested, privileged, privilegedProfile);
+        if ((privileged && privilegedProfile.isEmpty()) || profile.getProfileType() == SecurityProfile.ProfileType.Unconfined) {
             return null;
         }
-        if (requested.getProfileType() == SecurityProfile.ProfileType.Localhost) {
-            String ref = requested.getLocalhostRef();
+        if (profile.getProfileType() == SecurityProfile.ProfileType.Localhost) {
+            String ref = profile.getLocalhostRef();
             if (ref.isEmpty() || !ref.startsWith("/")) {
                 throw CriException.invalidArgument("seccomp Localhost profile needs an absolute localhost_ref, got \""
                         + ref + "\"");
