@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * {@code mount(2)} and {@code umount2(2)}, and a mount point test that reads the mount table.
+ * {@code mount(2)} and {@code umount2(2)}, and a mount point test.
  *
  * <p>Every call captures {@code errno}; a failure throws a {@link SyscallException} whose message starts
  * with the call's name and its target, and whose {@link SyscallException#errno()} callers can test against
@@ -41,6 +41,7 @@ public final class MountCalls {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ENOTDIR = 20;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
 
@@ -52,6 +53,18 @@ public final class MountCalls {
     private static final MethodHandle MOUNT = call("mount",
             FunctionDescriptor.of(INT, PTR, PTR, PTR, ValueLayout.JAVA_LONG, PTR));
     private static final MethodHandle UMOUNT2 = call("umount2", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR));
+
+    // statx(2): struct statx is 256 bytes; stx_attributes at 8, stx_attributes_mask at 56
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int STATX_TYPE = 0x1;
+    private static final long STATX_ATTR_MOUNT_ROOT = 0x2000L;
+    private static final long STATX_SIZE = 256;
+    private static final long STX_ATTRIBUTES = 8;
+    private static final long STX_ATTRIBUTES_MASK = 56;
+    static final int STATX_MISSING = -1;
+    static final int STATX_UNKNOWN = -2;
 
     private MountCalls() {}
 
@@ -110,15 +123,24 @@ public final class MountCalls {
     }
 
     /**
-     * Whether {@code path} is a mount point in this process's mount namespace, by {@code /proc/self/mountinfo}.
-     * Symbolic links in the parent directories are resolved; the last component itself is taken as it is.
-     * A path whose parent does not exist is not a mount point.
+     * Whether {@code path} is a mount point in this process's mount namespace. Symbolic links in the parent
+     * directories are resolved; the last component itself is taken as it is. A path that does not exist is
+     * not a mount point. Asks the kernel ({@code statx(2)}'s mount-root attribute, Linux 5.8+) and reads
+     * {@code /proc/self/mountinfo} only where the kernel cannot tell: that table grows with every container
+     * and pod, and producing it costs the kernel far more than one {@code statx}.
      */
     public static boolean isMountPoint(Path path) {
         Path abs = path.toAbsolutePath().normalize();
         Path parent = abs.getParent();
         if (parent == null) {
             return true;
+        }
+        int root = mountRootAttribute(abs.toString());
+        if (root == STATX_MISSING) {
+            return false;
+        }
+        if (root != STATX_UNKNOWN) {
+            return root == 1;
         }
         byte[] wanted;
         byte[] table;
@@ -131,6 +153,32 @@ public final class MountCalls {
             throw new UncheckedIOException(e);
         }
         return mountinfoHas(table, wanted);
+    }
+
+    /**
+     * The mount-root attribute of {@code path} (not following a final symbolic link): 1 or 0,
+     * {@link #STATX_MISSING} when the path does not exist, {@link #STATX_UNKNOWN} when the kernel (or its
+     * file system) does not report the attribute or {@code statx} fails otherwise.
+     */
+    static int mountRootAttribute(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment buf = arena.allocate(STATX_SIZE, 8);
+            int result = (int) STATX.invokeExact(state, AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_NOFOLLOW,
+                    STATX_TYPE, buf);
+            if (result < 0) {
+                int e = Libc.errno(state);
+                return e == ENOENT || e == ENOTDIR ? STATX_MISSING : STATX_UNKNOWN;
+            }
+            long attributes = buf.get(ValueLayout.JAVA_LONG, STX_ATTRIBUTES);
+            long supported = buf.get(ValueLayout.JAVA_LONG, STX_ATTRIBUTES_MASK);
+            if ((supported & STATX_ATTR_MOUNT_ROOT) == 0) {
+                return STATX_UNKNOWN;
+            }
+            return (attributes & STATX_ATTR_MOUNT_ROOT) != 0 ? 1 : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Whether a line of a {@code mountinfo} table has {@code mountPoint} (UTF-8, unescaped) as its fifth field, once decoded. */

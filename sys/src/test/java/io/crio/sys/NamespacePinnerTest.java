@@ -246,6 +246,33 @@ class NamespacePinnerTest {
     }
 
     @Test
+    void kernelsMountRootAttributeAgreesWithTheMountTable() throws Exception {
+        // this kernel reports the attribute, so isMountPoint answers without reading the table
+        assertEquals(1, MountCalls.mountRootAttribute("/proc"));
+        assertEquals(0, MountCalls.mountRootAttribute("/proc/self/fd"));
+        assertEquals(MountCalls.STATX_MISSING, MountCalls.mountRootAttribute(dir.resolve("missing/x").toString()));
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        assertEquals(MountCalls.STATX_MISSING, MountCalls.mountRootAttribute(file.resolve("below").toString()));
+        byte[] table = Files.readAllBytes(Path.of("/proc/self/mountinfo"));
+        for (String p : List.of("/", "/proc", "/sys", "/dev", "/proc/self/fd", dir.toString(), file.toString())) {
+            Path real = Path.of(p).toRealPath();
+            assertEquals(MountCalls.mountinfoHas(table, bytes(real.toString())), MountCalls.isMountPoint(real), p);
+        }
+        if (Libc.geteuid() == 0) {
+            // a bind-mounted file (how namespaces are pinned) is a mount root too
+            Path target = Files.writeString(dir.resolve("bound"), "");
+            MountCalls.mount(file.toString(), target.toString(), null, MountCalls.MS_BIND, null);
+            try {
+                assertEquals(1, MountCalls.mountRootAttribute(target.toString()));
+                assertTrue(MountCalls.isMountPoint(target));
+            } finally {
+                MountCalls.umount2(target.toString(), 0);
+            }
+            assertEquals(0, MountCalls.mountRootAttribute(target.toString()));
+        }
+    }
+
+    @Test
     void mountPointTestReadsTheMountTable() {
         assertTrue(MountCalls.isMountPoint(Path.of("/")));
         assertTrue(MountCalls.isMountPoint(Path.of("/proc")));
