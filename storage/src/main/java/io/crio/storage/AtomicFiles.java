@@ -11,8 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Whole-file replacement that a crash can never leave half-written: the bytes go to a temporary file in the
@@ -48,6 +53,71 @@ public final class AtomicFiles {
 
     private static void writeFlushed(Path target, byte[] data, Set<PosixFilePermission> perms, boolean metadata)
             throws IOException {
+        try (Staged staged = stage(target, data, perms, metadata)) {
+            staged.commit();
+        }
+    }
+
+    /**
+     * The first half of {@link #writeDataFlushed}: {@code data} is written to a temporary file beside
+     * {@code target} and flushed; {@link Staged#commit} renames it over the target.
+     */
+    public static Staged stageDataFlushed(Path target, byte[] data) throws IOException {
+        return stage(target, data, PRIVATE_FILE, false);
+    }
+
+    /**
+     * {@link #stageDataFlushed} for several files at once: their data is written and flushed concurrently
+     * (on a journaling file system the flushes then share a commit), in the order given by the result.
+     * When one fails, the others' temporary files are removed and the first failure is thrown.
+     */
+    public static List<Staged> stageAllDataFlushed(List<Path> targets, List<byte[]> data) throws IOException {
+        if (targets.size() != data.size()) {
+            throw new IllegalArgumentException(targets.size() + " targets for " + data.size() + " contents");
+        }
+        List<Future<Staged>> flushes = new ArrayList<>();
+        try (ExecutorService flushers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < targets.size(); i++) {
+                Path target = targets.get(i);
+                byte[] bytes = data.get(i);
+                flushes.add(flushers.submit(() -> stageDataFlushed(target, bytes)));
+            }
+        }
+        List<Staged> staged = new ArrayList<>();
+        Throwable failure = null;
+        for (Future<Staged> f : flushes) {
+            try {
+                staged.add(f.resultNow());
+            } catch (IllegalStateException e) {
+                Throwable cause = f.exceptionNow();
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            }
+        }
+        if (failure == null) {
+            return staged;
+        }
+        for (Staged st : staged) {
+            try {
+                st.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        throw new IOException(failure);
+    }
+
+    private static Staged stage(Path target, byte[] data, Set<PosixFilePermission> perms, boolean metadata)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve(".tmp-" + target.getFileName() + "-" + randomSuffix());
         try {
@@ -61,10 +131,41 @@ public final class AtomicFiles {
             }
             // the umask may have narrowed the mode given at creation
             Files.setPosixFilePermissions(tmp, perms);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new Staged(tmp, target);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * A replacement whose data waits, flushed, in a temporary file beside its target: {@link #commit} renames
+     * it into place; closing an uncommitted one removes the temporary file.
+     */
+    public static final class Staged implements AutoCloseable {
+        private final Path tmp;
+        private final Path target;
+        private boolean committed;
+
+        private Staged(Path tmp, Path target) {
+            this.tmp = tmp;
+            this.target = target;
+        }
+
+        public Path target() {
+            return target;
+        }
+
+        public void commit() throws IOException {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 

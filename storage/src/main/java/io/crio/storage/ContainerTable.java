@@ -44,6 +44,15 @@ final class ContainerTable {
     synchronized void write(List<ObjectNode> records, LockFile.Hold exclusiveHold) throws IOException {
         cached = null;
         StoreJson.writeArray(file, records);
+        written(records, exclusiveHold);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Records that the caller replaced the file with {@code records} (the lock is held for writing). */
+    synchronized void written(List<ObjectNode> records, LockFile.Hold exclusiveHold) throws IOException {
         byte[] written = exclusiveHold.recordWrite();
         cached = List.copyOf(records);
         token = written;

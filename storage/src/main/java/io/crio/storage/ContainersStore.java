@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -63,6 +64,7 @@ public final class ContainersStore implements AutoCloseable {
     private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
     private final LockFile layersLock;
     private final LockFile imagesLock;
+    private volatile LockFile containersLock;
     private final Set<String> inProgress;
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final Map<String, PendingLayer> pending = new HashMap<>();
@@ -771,7 +773,8 @@ public final class ContainersStore implements AutoCloseable {
     /**
      * The steps of {@link #createContainer} that change the disk, in an order a crash can be recovered from:
      * the layer record first, flagged incomplete (the next open removes it), then its directories and the
-     * userdata directories, then the completed layer record, the container record last. The incomplete
+     * userdata directories, then the completed layer record and the container record last (both flushed at
+     * once, renamed in that order: {@link #saveTogether}). The incomplete
      * record is renamed into place without flushing its data: it guards against a crash of this process
      * (the page cache keeps it); the completed record that replaces it moments later is flushed like every
      * store file.
@@ -804,12 +807,11 @@ public final class ContainersStore implements AutoCloseable {
             madeRunUserdata = !Files.exists(runDir.resolve("userdata"), LinkOption.NOFOLLOW_LINKS);
             AtomicFiles.createDirectory(runDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
             entry.setIncomplete(false);
-            layers.save(Set.of(entry.file), lh);
             ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
             List<ObjectNode> updated = new ArrayList<>(records);
             updated.add(record);
             recordWritten = true;
-            containerTable.write(updated, ch);
+            saveTogether(Set.of(entry.file), lh, updated, ch);
             log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
             return ContainerTable.toRecord(record);
         } catch (IOException | RuntimeException e) {
@@ -826,6 +828,35 @@ public final class ContainersStore implements AutoCloseable {
                 undo(e, () -> OverlayDriver.deleteTree(runDir.resolve("userdata")));
             }
             throw e;
+        }
+    }
+
+    /**
+     * Replaces the changed layer files and {@code containers.json}: all are written and flushed at once, then
+     * renamed in that order (a crash in between leaves a layer without a container, never the reverse).
+     */
+    private void saveTogether(Set<Integer> layerFiles, LockFile.Hold lh, List<ObjectNode> containerRecords,
+                              LockFile.Hold ch) throws IOException {
+        List<Path> targets = new ArrayList<>();
+        List<byte[]> data = new ArrayList<>();
+        for (Map.Entry<Path, Collection<ObjectNode>> f : layers.changedRecords(layerFiles).entrySet()) {
+            targets.add(f.getKey());
+            data.add(StoreJson.arrayBytes(f.getValue()));
+        }
+        targets.add(containerTable.file());
+        data.add(StoreJson.arrayBytes(containerRecords));
+        List<AtomicFiles.Staged> staged = AtomicFiles.stageAllDataFlushed(targets, data);
+        try {
+            for (int i = 0; i < staged.size() - 1; i++) {
+                staged.get(i).commit();
+            }
+            layers.written(lh);
+            staged.getLast().commit();
+            containerTable.written(containerRecords, ch);
+        } finally {
+            for (AtomicFiles.Staged st : staged) {
+                st.close();
+            }
         }
     }
 
@@ -1013,8 +1044,14 @@ public final class ContainersStore implements AutoCloseable {
         return runRoot.resolve(DRIVER + "-containers");
     }
 
+    /** The containers' lock, opened on first use (one object per path in the JVM, so a race is harmless). */
     private LockFile containersLock() throws IOException {
-        return LockFile.of(containers.graphDir().resolve("containers.lock"));
+        LockFile lock = containersLock;
+        if (lock == null) {
+            lock = LockFile.of(containers.graphDir().resolve("containers.lock"));
+            containersLock = lock;
+        }
+        return lock;
     }
 
     /**

@@ -37,6 +37,7 @@ final class LayerMounts {
     private final OverlayDriver driver;
     private final Path file;
     private final Path lockPath;
+    private LockFile lock;
 
     /**
      * @param runLayersDir {@code <runroot>/overlay-layers}, which must exist
@@ -47,6 +48,14 @@ final class LayerMounts {
         this.lockPath = runLayersDir.resolve("mountpoints.lock");
     }
 
+    /** The lock of the counts file, opened on first use and kept (one per path in the JVM anyway). */
+    private LockFile lock() throws IOException {
+        if (lock == null) {
+            lock = LockFile.of(lockPath);
+        }
+        return lock;
+    }
+
     Path mergedDir(String layer) {
         return driver.dir(layer).resolve("merged");
     }
@@ -54,7 +63,7 @@ final class LayerMounts {
     /** Mounts (or counts one more use of) the layer's overlay and returns its {@code merged} directory. */
     synchronized Path mount(String layer) throws IOException {
         Path merged = mergedDir(layer);
-        try (LockFile.Hold hold = LockFile.of(lockPath).exclusive()) {
+        try (LockFile.Hold hold = lock().exclusive()) {
             List<ObjectNode> records = StoreJson.readArray(file);
             ObjectNode record = find(records, layer);
             if (!Files.isDirectory(driver.dir(layer))) {
@@ -63,12 +72,11 @@ final class LayerMounts {
             Files.createDirectories(merged);
             Path home = driver.home().toRealPath();
             Path realMerged = merged.toRealPath();
-            MountTable table = MountTable.read();
-            boolean mounted = table.isMountPoint(realMerged);
+            boolean mounted = MountCalls.isMountPoint(realMerged);
             int count = mounted && record != null ? Math.max(0, (int) StoreJson.number(record, "count")) : 0;
             if (!mounted) {
                 String options = options(layer);
-                bindHome(home, table);
+                bindHome(home);
                 try {
                     MountCalls.mount("overlay", realMerged.toString(), "overlay", 0, options);
                 } catch (RuntimeException e) {
@@ -101,7 +109,7 @@ final class LayerMounts {
      */
     synchronized void unmount(String layer, boolean force) throws IOException {
         Path merged = mergedDir(layer);
-        try (LockFile.Hold hold = LockFile.of(lockPath).exclusive()) {
+        try (LockFile.Hold hold = lock().exclusive()) {
             List<ObjectNode> records = StoreJson.readArray(file);
             ObjectNode record = find(records, layer);
             int count = record == null ? 0 : (int) StoreJson.number(record, "count");
@@ -131,8 +139,8 @@ final class LayerMounts {
      * Binds the home onto itself, private, unless it is a mount point already or something is mounted below
      * it (a bind would hide that).
      */
-    private static void bindHome(Path home, MountTable table) throws IOException {
-        if (table.isMountPoint(home) || table.hasMountsBelow(home)) {
+    private static void bindHome(Path home) throws IOException {
+        if (MountCalls.isMountPoint(home) || MountTable.read().hasMountsBelow(home)) {
             return;
         }
         try {
@@ -176,7 +184,7 @@ final class LayerMounts {
 
     /** How many uses of the layer's mount are recorded; zero when its directory is not mounted. */
     synchronized int count(String layer) throws IOException {
-        try (LockFile.Hold hold = LockFile.of(lockPath).shared()) {
+        try (LockFile.Hold hold = lock().shared()) {
             ObjectNode record = find(StoreJson.readArray(file), layer);
             if (record == null || !MountCalls.isMountPoint(mergedDir(layer))) {
                 return 0;

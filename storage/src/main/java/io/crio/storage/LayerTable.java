@@ -142,6 +142,19 @@ final class LayerTable {
     }
 
     private void save(Set<Integer> changedFiles, LockFile.Hold exclusiveHold, boolean flush) throws IOException {
+        for (Map.Entry<Path, Collection<ObjectNode>> f : changedRecords(changedFiles).entrySet()) {
+            if (flush) {
+                StoreJson.writeArray(f.getKey(), f.getValue());
+            } else {
+                StoreJson.replaceArray(f.getKey(), f.getValue());
+            }
+        }
+        written(exclusiveHold);
+    }
+
+    /** The records of each changed file, by file: what {@link #save} writes, for a caller writing them itself. */
+    Map<Path, Collection<ObjectNode>> changedRecords(Set<Integer> changedFiles) {
+        Map<Path, Collection<ObjectNode>> out = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
             if (!changedFiles.contains(i)) {
                 continue;
@@ -152,12 +165,13 @@ final class LayerTable {
                     records.add(e.node);
                 }
             }
-            if (flush) {
-                StoreJson.writeArray(files.get(i), records);
-            } else {
-                StoreJson.replaceArray(files.get(i), records);
-            }
+            out.put(files.get(i), records);
         }
+        return out;
+    }
+
+    /** Marks the files as written by this process: the lock's writer token and the files' stamps. */
+    void written(LockFile.Hold exclusiveHold) throws IOException {
         token = exclusiveHold.recordWrite();
         for (int i = 0; i < files.size(); i++) {
             stamps[i] = StoreJson.FileStamp.of(files.get(i));
