@@ -86,15 +86,16 @@ public final class AtomicFiles {
         List<Staged> staged = new ArrayList<>();
         Throwable failure = null;
         for (Future<Staged> f : flushes) {
-            try {
+            if (f.state() == Future.State.SUCCESS) {
                 staged.add(f.resultNow());
-            } catch (IllegalStateException e) {
-                Throwable cause = f.exceptionNow();
-                if (failure == null) {
-                    failure = cause;
-                } else {
-                    failure.addSuppressed(cause);
-                }
+                continue;
+            }
+            Throwable cause = f.state() == Future.State.FAILED ? f.exceptionNow()
+                    : new IOException("flushing a staged file did not finish");
+            if (failure == null) {
+                failure = cause;
+            } else {
+                failure.addSuppressed(cause);
             }
         }
         if (failure == null) {
@@ -112,6 +113,9 @@ public final class AtomicFiles {
         }
         if (failure instanceof RuntimeException re) {
             throw re;
+        }
+        if (failure instanceof Error err) {
+            throw err;
         }
         throw new IOException(failure);
     }

@@ -853,10 +853,11 @@ public final class ContainersStore implements AutoCloseable {
             layers.written(lh);
             staged.getLast().commit();
             containerTable.written(containerRecords, ch);
-        } finally {
+        } catch (IOException | RuntimeException e) {
             for (AtomicFiles.Staged st : staged) {
-                st.close();
+                undo(e, st::close);
             }
+            throw e;
         }
     }
 

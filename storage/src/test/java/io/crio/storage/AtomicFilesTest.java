@@ -3,6 +3,7 @@ package io.crio.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,16 @@ class AtomicFilesTest {
             assertEquals(1, temporaryFiles().size());
         }
         assertEquals("old a", Files.readString(a));
+        assertEquals(List.of(), temporaryFiles());
+    }
+
+    @Test
+    void aFailedRenameLeavesTheTargetAndClosingRemovesTheTemporaryFile() throws IOException {
+        Path busy = Files.createDirectories(dir.resolve("busy.json").resolve("child"));
+        AtomicFiles.Staged s = AtomicFiles.stageDataFlushed(busy.getParent(), bytes("new"));
+        assertThrows(IOException.class, s::commit);
+        s.close();
+        assertTrue(Files.isDirectory(busy));
         assertEquals(List.of(), temporaryFiles());
     }
 

@@ -53,11 +53,16 @@ public final class MountCalls {
     private static final MethodHandle MOUNT = call("mount",
             FunctionDescriptor.of(INT, PTR, PTR, PTR, ValueLayout.JAVA_LONG, PTR));
     private static final MethodHandle UMOUNT2 = call("umount2", FunctionDescriptor.of(INT, PTR, INT));
-    private static final MethodHandle STATX = call("statx", FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR));
+    /** glibc's statx (2.28+); null where the C library lacks it, and mount points are found in the table. */
+    private static final MethodHandle STATX = Linker.nativeLinker().defaultLookup().find("statx")
+            .map(f -> Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR),
+                    Linker.Option.captureCallState("errno")))
+            .orElse(null);
 
     // statx(2): struct statx is 256 bytes; stx_attributes at 8, stx_attributes_mask at 56
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int AT_NO_AUTOMOUNT = 0x800;
     private static final int STATX_TYPE = 0x1;
     private static final long STATX_ATTR_MOUNT_ROOT = 0x2000L;
     private static final long STATX_SIZE = 256;
@@ -142,6 +147,16 @@ public final class MountCalls {
         if (root != STATX_UNKNOWN) {
             return root == 1;
         }
+        return isMountPointByTable(abs);
+    }
+
+    /** {@link #isMountPoint} by {@code /proc/self/mountinfo} alone, for kernels that do not report the attribute. */
+    static boolean isMountPointByTable(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent == null) {
+            return true;
+        }
         byte[] wanted;
         byte[] table;
         try {
@@ -161,10 +176,14 @@ public final class MountCalls {
      * file system) does not report the attribute or {@code statx} fails otherwise.
      */
     static int mountRootAttribute(String path) {
+        if (STATX == null) {
+            return STATX_UNKNOWN;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.captureState(arena);
             MemorySegment buf = arena.allocate(STATX_SIZE, 8);
-            int result = (int) STATX.invokeExact(state, AT_FDCWD, arena.allocateFrom(path), AT_SYMLINK_NOFOLLOW,
+            int result = (int) STATX.invokeExact(state, AT_FDCWD, arena.allocateFrom(path),
+                    AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
                     STATX_TYPE, buf);
             if (result < 0) {
                 int e = Libc.errno(state);
