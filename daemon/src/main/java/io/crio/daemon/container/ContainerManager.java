@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
@@ -636,7 +635,7 @@ public final class ContainerManager {
     }
 
     static String ms(long nanos) {
-        return String.format(Locale.ROOT, "%.2f", nanos / 1e6);
+        return io.crio.daemon.logging.Millis.of(nanos);
     }
 
     static long nowNanos() {

@@ -276,6 +276,6 @@ public final class SandboxRunner {
     }
 
     static String ms(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.2f", nanos / 1e6);
+        return io.crio.daemon.logging.Millis.of(nanos);
     }
 }

@@ -2,6 +2,7 @@ package io.crio.daemon.server;
 
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.TextFormat;
+import io.crio.daemon.logging.Millis;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -129,8 +130,8 @@ public final class CallInterceptor implements ServerInterceptor {
             MDC.remove("name");
         }
 
-        double millis() {
-            return (System.nanoTime() - startNanos) / 1e6;
+        long nanos() {
+            return System.nanoTime() - startNanos;
         }
     }
 
@@ -165,7 +166,9 @@ public final class CallInterceptor implements ServerInterceptor {
                 return;
             }
             if (status.isOk()) {
-                log.debug("Finished in {} ms", String.format("%.2f", ctx.millis()));
+                if (log.isDebugEnabled()) {
+                    log.debug("Finished in {} ms", Millis.of(ctx.nanos()));
+                }
             } else if (status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN) {
                 log.error("Failed with {}: {}", status.getCode(), status.getDescription(), status.getCause());
             } else if (status.getCode() == Status.Code.UNIMPLEMENTED) {
@@ -178,7 +181,7 @@ public final class CallInterceptor implements ServerInterceptor {
 
         void logCancel() {
             if (!closed.get()) {
-                log.info("Cancelled by the client after {} ms", String.format("%.2f", ctx.millis()));
+                log.info("Cancelled by the client after {} ms", Millis.of(ctx.nanos()));
             }
         }
     }
