@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * OOM score adjustments a container may get. Lowering a score below the daemon's own needs
  * CAP_SYS_RESOURCE, which not every host grants even to root; without it, a requested score below the
  * daemon's own is raised to it (as containerd's {@code restrict_oom_score_adj} does) rather than making the
- * runtime fail.
+ * runtime fail. The daemon's own score is read at each call (an operator may change it while the daemon
+ * runs).
  */
 public final class OomScore {
 
@@ -17,10 +18,15 @@ public final class OomScore {
     private OomScore() {}
 
     public static int clamp(int requested) {
-        if (hasSysResource()) {
+        if (Effective.SYS_RESOURCE) {
             return requested;
         }
         return Math.max(requested, own());
+    }
+
+    /** The daemon's effective capabilities do not change while it runs: read once, on first use. */
+    private static final class Effective {
+        static final boolean SYS_RESOURCE = hasSysResource();
     }
 
     static int own() {

@@ -30,7 +30,16 @@ final class Capabilities {
     private Capabilities() {}
 
     /** The capabilities in this process's bounding set. */
+    /** The daemon's bounding set, which cannot grow while it runs: read once, on first use. */
     static List<String> bounding() {
+        return Bounding.SET;
+    }
+
+    private static final class Bounding {
+        static final List<String> SET = readBounding();
+    }
+
+    private static List<String> readBounding() {
         long mask = -1L;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -47,7 +56,7 @@ final class Capabilities {
                 out.add(ALL_KNOWN.get(i));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     static String normalize(String name) {

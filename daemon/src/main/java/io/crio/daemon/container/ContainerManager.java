@@ -237,13 +237,14 @@ public final class ContainerManager {
                     sec.getRunAsUsername(), sec.hasRunAsGroup() ? sec.getRunAsGroup().getValue() : null,
                     sec.getSupplementalGroupsList(), defaults.user());
             long created = nowNanos();
+            int oomScore = OomScore.clamp(-1000);
             ContainerSpecInput input = new ContainerSpecInput(id, name, c, defaults,
                     new ContainerSpecInput.Pod(sb.id(), sb.name(), sb.config(), pod.hostname(), pod.namespaces(),
                             pods.infraPid(pod), pod.shmPath(), pod.resolvPath(), pod.hostnamePath(), pod.cgroupParent()),
                     rootfs.toString(), user,
                     new ContainerSpecInput.Settings(rt.defaultCapabilities(), Capabilities.bounding(), rt.defaultEnv(),
                             rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
-                            OomScore.clamp(-1000), OomScore.clamp(-1000) == -1000),
+                            oomScore, oomScore == -1000),
                     logPath.toString(), created, imageName, imageRef, devices, null, null);
             input = input.withSeccomp(SeccompProfiles.forContainer(SeccompProfiles.requested(sec), sec.getPrivileged(),
                     rt.seccompProfile(), rt.privilegedSeccompProfile(), ContainerSpecBuilder.capabilities(input)));
