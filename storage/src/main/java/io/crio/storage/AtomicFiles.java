@@ -85,13 +85,13 @@ public final class AtomicFiles {
         }
         List<Staged> staged = new ArrayList<>();
         Throwable failure = null;
+        // the executor's close waited for every flush: each one has succeeded or failed
         for (Future<Staged> f : flushes) {
             if (f.state() == Future.State.SUCCESS) {
                 staged.add(f.resultNow());
                 continue;
             }
-            Throwable cause = f.state() == Future.State.FAILED ? f.exceptionNow()
-                    : new IOException("flushing a staged file did not finish");
+            Throwable cause = f.exceptionNow();
             if (failure == null) {
                 failure = cause;
             } else {

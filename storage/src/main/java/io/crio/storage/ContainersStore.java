@@ -64,7 +64,7 @@ public final class ContainersStore implements AutoCloseable {
     private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
     private final LockFile layersLock;
     private final LockFile imagesLock;
-    private volatile LockFile containersLock;
+    private final LockFile containersLock;
     private final Set<String> inProgress;
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final Map<String, PendingLayer> pending = new HashMap<>();
@@ -85,6 +85,7 @@ public final class ContainersStore implements AutoCloseable {
         this.containerTable = new ContainerTable(graphRoot.resolve(DRIVER + "-containers"));
         this.layersLock = LockFile.of(layersDir.resolve("layers.lock"));
         this.imagesLock = LockFile.of(graphRoot.resolve(DRIVER + "-images").resolve("images.lock"));
+        this.containersLock = LockFile.of(graphRoot.resolve(DRIVER + "-containers").resolve("containers.lock"));
         this.inProgress = IN_PROGRESS.computeIfAbsent(graphRoot.toRealPath(), k -> ConcurrentHashMap.newKeySet());
     }
 
@@ -734,7 +735,7 @@ public final class ContainersStore implements AutoCloseable {
         checkOpen();
         rw.writeLock().lock();
         try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ih = imagesLock.shared();
-             LockFile.Hold ch = containersLock().exclusive()) {
+             LockFile.Hold ch = containersLock.exclusive()) {
             refreshLayers(lh);
             refreshImages(ih);
             ObjectNode image = imageId != null && Ids.isHexId(imageId) ? images.get(imageId) : null;
@@ -774,10 +775,9 @@ public final class ContainersStore implements AutoCloseable {
      * The steps of {@link #createContainer} that change the disk, in an order a crash can be recovered from:
      * the layer record first, flagged incomplete (the next open removes it), then its directories and the
      * userdata directories, then the completed layer record and the container record last (both flushed at
-     * once, renamed in that order: {@link #saveTogether}). The incomplete
-     * record is renamed into place without flushing its data: it guards against a crash of this process
-     * (the page cache keeps it); the completed record that replaces it moments later is flushed like every
-     * store file.
+     * once, renamed in that order: {@link #saveTogether}). The incomplete record is renamed into place without
+     * flushing its data: it guards against a crash of this process (the page cache keeps it); the completed
+     * record that replaces it moments later is flushed like every store file.
      */
     private ContainerRecord writeContainer(String id, List<String> names, String imageId, String parent,
                                            String metadata, List<ObjectNode> records, LockFile.Hold lh,
@@ -905,7 +905,7 @@ public final class ContainersStore implements AutoCloseable {
             return Optional.empty();
         }
         checkOpen();
-        try (LockFile.Hold ch = containersLock().shared()) {
+        try (LockFile.Hold ch = containersLock.shared()) {
             return ContainerTable.find(containerTable.records(ch), id).map(ContainerTable::toRecord);
         }
     }
@@ -921,7 +921,7 @@ public final class ContainersStore implements AutoCloseable {
     /** All containers in {@code containers.json}, in the order they were created. */
     public List<ContainerRecord> containers() throws IOException {
         checkOpen();
-        try (LockFile.Hold ch = containersLock().shared()) {
+        try (LockFile.Hold ch = containersLock.shared()) {
             return ContainerTable.toRecords(containerTable.records(ch));
         }
     }
@@ -999,7 +999,7 @@ public final class ContainersStore implements AutoCloseable {
     public void deleteContainer(String id) throws IOException {
         checkOpen();
         rw.writeLock().lock();
-        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ch = containersLock().exclusive()) {
+        try (LockFile.Hold lh = layersLock.exclusive(); LockFile.Hold ch = containersLock.exclusive()) {
             refreshLayers(lh);
             List<ObjectNode> records = containerTable.records(ch);
             ObjectNode record = ContainerTable.find(records, id).orElseThrow(() -> new ContainerNotFoundException(id));
@@ -1045,15 +1045,6 @@ public final class ContainersStore implements AutoCloseable {
         return runRoot.resolve(DRIVER + "-containers");
     }
 
-    /** The containers' lock, opened on first use (one object per path in the JVM, so a race is harmless). */
-    private LockFile containersLock() throws IOException {
-        LockFile lock = containersLock;
-        if (lock == null) {
-            lock = LockFile.of(containers.graphDir().resolve("containers.lock"));
-            containersLock = lock;
-        }
-        return lock;
-    }
 
     /**
      * The image's size as containers/storage computes it: the uncompressed sizes of all its layers plus the

@@ -36,24 +36,15 @@ final class LayerMounts {
 
     private final OverlayDriver driver;
     private final Path file;
-    private final Path lockPath;
-    private LockFile lock;
+    private final LockFile lock;
 
     /**
      * @param runLayersDir {@code <runroot>/overlay-layers}, which must exist
      */
-    LayerMounts(OverlayDriver driver, Path runLayersDir) {
+    LayerMounts(OverlayDriver driver, Path runLayersDir) throws IOException {
         this.driver = driver;
         this.file = runLayersDir.resolve("mountpoints.json");
-        this.lockPath = runLayersDir.resolve("mountpoints.lock");
-    }
-
-    /** The lock of the counts file, opened on first use and kept (one per path in the JVM anyway). */
-    private LockFile lock() throws IOException {
-        if (lock == null) {
-            lock = LockFile.of(lockPath);
-        }
-        return lock;
+        this.lock = LockFile.of(runLayersDir.resolve("mountpoints.lock"));
     }
 
     Path mergedDir(String layer) {
@@ -63,7 +54,7 @@ final class LayerMounts {
     /** Mounts (or counts one more use of) the layer's overlay and returns its {@code merged} directory. */
     synchronized Path mount(String layer) throws IOException {
         Path merged = mergedDir(layer);
-        try (LockFile.Hold hold = lock().exclusive()) {
+        try (LockFile.Hold hold = lock.exclusive()) {
             List<ObjectNode> records = StoreJson.readArray(file);
             ObjectNode record = find(records, layer);
             if (!Files.isDirectory(driver.dir(layer))) {
@@ -109,7 +100,7 @@ final class LayerMounts {
      */
     synchronized void unmount(String layer, boolean force) throws IOException {
         Path merged = mergedDir(layer);
-        try (LockFile.Hold hold = lock().exclusive()) {
+        try (LockFile.Hold hold = lock.exclusive()) {
             List<ObjectNode> records = StoreJson.readArray(file);
             ObjectNode record = find(records, layer);
             int count = record == null ? 0 : (int) StoreJson.number(record, "count");
@@ -184,7 +175,7 @@ final class LayerMounts {
 
     /** How many uses of the layer's mount are recorded; zero when its directory is not mounted. */
     synchronized int count(String layer) throws IOException {
-        try (LockFile.Hold hold = lock().shared()) {
+        try (LockFile.Hold hold = lock.shared()) {
             ObjectNode record = find(StoreJson.readArray(file), layer);
             if (record == null || !MountCalls.isMountPoint(mergedDir(layer))) {
                 return 0;

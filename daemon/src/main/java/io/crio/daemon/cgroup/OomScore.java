@@ -1,5 +1,6 @@
 package io.crio.daemon.cgroup;
 
+import io.crio.daemon.system.OwnCapabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,15 +19,10 @@ public final class OomScore {
     private OomScore() {}
 
     public static int clamp(int requested) {
-        if (Effective.SYS_RESOURCE) {
+        if ((OwnCapabilities.effective() & (1L << CAP_SYS_RESOURCE)) != 0) {
             return requested;
         }
         return Math.max(requested, own());
-    }
-
-    /** The daemon's effective capabilities do not change while it runs: read once, on first use. */
-    private static final class Effective {
-        static final boolean SYS_RESOURCE = hasSysResource();
     }
 
     static int own() {
@@ -35,19 +31,5 @@ public final class OomScore {
         } catch (IOException | NumberFormatException e) {
             return 0;
         }
-    }
-
-    static boolean hasSysResource() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (caps & (1L << CAP_SYS_RESOURCE)) != 0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
     }
 }

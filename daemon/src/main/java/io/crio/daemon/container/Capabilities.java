@@ -1,9 +1,7 @@
 package io.crio.daemon.container;
 
 import io.crio.daemon.server.CriException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.crio.daemon.system.OwnCapabilities;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,34 +27,16 @@ final class Capabilities {
 
     private Capabilities() {}
 
-    /** The capabilities in this process's bounding set. */
-    /** The daemon's bounding set, which cannot grow while it runs: read once, on first use. */
+    /** The capabilities in the daemon's bounding set. */
     static List<String> bounding() {
-        return Bounding.SET;
-    }
-
-    private static final class Bounding {
-        static final List<String> SET = readBounding();
-    }
-
-    private static List<String> readBounding() {
-        long mask = -1L;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapBnd:")) {
-                    mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            mask = -1L;
-        }
+        long mask = OwnCapabilities.bounding();
         List<String> out = new ArrayList<>();
         for (int i = 0; i < ALL_KNOWN.size(); i++) {
             if ((mask & (1L << i)) != 0) {
                 out.add(ALL_KNOWN.get(i));
             }
         }
-        return List.copyOf(out);
+        return out;
     }
 
     static String normalize(String name) {
