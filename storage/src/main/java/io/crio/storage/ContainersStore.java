@@ -353,6 +353,21 @@ public final class ContainersStore implements AutoCloseable {
                 log.warn("Removing {} incomplete layer(s) left by an interrupted write: {}", stale.size(), stale);
                 deleteLayers(stale, hold);
             }
+            // a container's layer gets its record after its directories: a crash in between leaves them alone
+            List<String> orphans = new ArrayList<>();
+            for (String dir : driver.layerIds()) {
+                if (layers.get(dir) == null && !inProgress.contains(dir)) {
+                    orphans.add(dir);
+                }
+            }
+            if (!orphans.isEmpty()) {
+                log.warn("Removing {} layer director(ies) without a record, left by an interrupted create: {}",
+                        orphans.size(), orphans);
+                for (String orphan : orphans) {
+                    mounts.unmount(orphan, true);
+                    driver.remove(orphan);
+                }
+            }
         } catch (IOException | RuntimeException e) {
             forgetAfterFailure();
             throw e;
@@ -730,6 +745,26 @@ public final class ContainersStore implements AutoCloseable {
      */
     public ContainerRecord createContainer(String id, List<String> names, String imageId, String metadata)
             throws IOException {
+        return create(id, names, imageId, metadata, false).container();
+    }
+
+    /**
+     * {@link #createContainer} and {@link #mount} in one call: the root file system is mounted while the new
+     * records are flushed to disk. The mount counts once, like {@link #mount}, and needs its {@link #unmount}.
+     * A failure part-way removes what this call made, the mount included.
+     *
+     * @throws IOException as {@link #createContainer} and {@link #mount} throw it
+     */
+    public MountedContainer createMountedContainer(String id, List<String> names, String imageId, String metadata)
+            throws IOException {
+        return create(id, names, imageId, metadata, true);
+    }
+
+    /** A container made by {@link #createMountedContainer} and the directory its root file system is mounted at. */
+    public record MountedContainer(ContainerRecord container, Path rootfs) {}
+
+    private MountedContainer create(String id, List<String> names, String imageId, String metadata, boolean mount)
+            throws IOException {
         Ids.requireHexId("container ID", id);
         List<String> wanted = containerNames(names);
         checkOpen();
@@ -762,7 +797,7 @@ public final class ContainersStore implements AutoCloseable {
                     }
                 }
             }
-            return writeContainer(id, wanted, imageId, parent, metadata, records, lh, ch);
+            return writeContainer(id, wanted, imageId, parent, metadata, records, mount, lh, ch);
         } catch (IOException | RuntimeException e) {
             forgetAfterFailure();
             throw e;
@@ -772,16 +807,15 @@ public final class ContainersStore implements AutoCloseable {
     }
 
     /**
-     * The steps of {@link #createContainer} that change the disk, in an order a crash can be recovered from:
-     * the layer record first, flagged incomplete (the next open removes it), then its directories and the
-     * userdata directories, then the completed layer record and the container record last (both flushed at
-     * once, renamed in that order: {@link #saveTogether}). The incomplete record is renamed into place without
-     * flushing its data: it guards against a crash of this process (the page cache keeps it); the completed
-     * record that replaces it moments later is flushed like every store file.
+     * The steps of {@link #create} that change the disk, in an order a crash can be recovered from: the
+     * layer's directories and the userdata directories first (a crash leaves a layer directory without a
+     * record, which the next open removes), then the layer record and the container record, written and
+     * flushed at once and renamed in that order ({@link #saveTogether}). The mount, when asked for, is made
+     * while the records are flushed.
      */
-    private ContainerRecord writeContainer(String id, List<String> names, String imageId, String parent,
-                                           String metadata, List<ObjectNode> records, LockFile.Hold lh,
-                                           LockFile.Hold ch) throws IOException {
+    private MountedContainer writeContainer(String id, List<String> names, String imageId, String parent,
+                                            String metadata, List<ObjectNode> records, boolean mount,
+                                            LockFile.Hold lh, LockFile.Hold ch) throws IOException {
         String layerId = newLayerId();
         Instant now = Instant.now();
         List<String> layerNames = names.isEmpty() ? List.of() : List.of(names.get(0) + "-layer");
@@ -790,35 +824,62 @@ public final class ContainersStore implements AutoCloseable {
                 layerNames = List.of();
             }
         }
-        LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, layerNames, parent, now));
-        entry.setIncomplete(true);
         Path graphDir = containers.graphDir().resolve(id);
         Path runDir = runContainersDir().resolve(id);
+        boolean madeLayer = false;
         boolean madeGraphDir = false;
         boolean madeRunDir = false;
         boolean madeRunUserdata = false;
-        boolean recordWritten = false;
+        boolean mounted = false;
+        boolean layerSaved = false;
+        boolean recordSaved = false;
         try {
-            layers.saveUnflushed(Set.of(entry.file), lh);
             driver.create(layerId, parent);
+            madeLayer = true;
             madeGraphDir = !Files.exists(graphDir, LinkOption.NOFOLLOW_LINKS);
             AtomicFiles.createDirectory(graphDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
             madeRunDir = !Files.exists(runDir, LinkOption.NOFOLLOW_LINKS);
             madeRunUserdata = !Files.exists(runDir.resolve("userdata"), LinkOption.NOFOLLOW_LINKS);
             AtomicFiles.createDirectory(runDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
-            entry.setIncomplete(false);
+            LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, layerNames, parent, now));
             ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
             List<ObjectNode> updated = new ArrayList<>(records);
             updated.add(record);
-            recordWritten = true;
-            saveTogether(Set.of(entry.file), lh, updated, ch);
+            Map<Path, byte[]> files = new LinkedHashMap<>();
+            for (Map.Entry<Path, Collection<ObjectNode>> f : layers.changedRecords(Set.of(entry.file)).entrySet()) {
+                files.put(f.getKey(), StoreJson.arrayBytes(f.getValue()));
+            }
+            files.put(containerTable.file(), StoreJson.arrayBytes(updated));
+            Staging staging = Staging.start(id, files);
+            Path rootfs = null;
+            try {
+                if (mount) {
+                    rootfs = mounts.mount(layerId);
+                    mounted = true;
+                }
+            } catch (IOException | RuntimeException e) {
+                undo(e, staging::discard);
+                throw e;
+            }
+            List<AtomicFiles.Staged> staged = staging.join();
+            layerSaved = true;
+            recordSaved = true;
+            saveTogether(staged, lh, updated, ch);
             log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
-            return ContainerTable.toRecord(record);
+            return new MountedContainer(ContainerTable.toRecord(record), rootfs);
         } catch (IOException | RuntimeException e) {
-            if (recordWritten) {
+            if (mounted) {
+                undo(e, () -> mounts.unmount(layerId, true));
+            }
+            if (recordSaved) {
                 undo(e, () -> containerTable.write(records, ch));
             }
-            undo(e, () -> deleteLayers(List.of(layerId), lh));
+            if (layerSaved) {
+                undo(e, () -> deleteLayers(List.of(layerId), lh));
+            } else if (madeLayer) {
+                layers.remove(layerId);
+                undo(e, () -> driver.remove(layerId));
+            }
             if (madeGraphDir) {
                 undo(e, () -> OverlayDriver.deleteTree(graphDir));
             }
@@ -831,21 +892,77 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
-    /**
-     * Replaces the changed layer files and {@code containers.json}: all are written and flushed at once, then
-     * renamed in that order (a crash in between leaves a layer without a container, never the reverse).
-     */
-    private void saveTogether(Set<Integer> layerFiles, LockFile.Hold lh, List<ObjectNode> containerRecords,
-                              LockFile.Hold ch) throws IOException {
-        List<Path> targets = new ArrayList<>();
-        List<byte[]> data = new ArrayList<>();
-        for (Map.Entry<Path, Collection<ObjectNode>> f : layers.changedRecords(layerFiles).entrySet()) {
-            targets.add(f.getKey());
-            data.add(StoreJson.arrayBytes(f.getValue()));
+    /** Store files written and flushed to temporary files on a thread of their own while the caller goes on. */
+    private static final class Staging {
+        private final java.util.concurrent.FutureTask<List<AtomicFiles.Staged>> task;
+
+        private Staging(java.util.concurrent.FutureTask<List<AtomicFiles.Staged>> task) {
+            this.task = task;
         }
-        targets.add(containerTable.file());
-        data.add(StoreJson.arrayBytes(containerRecords));
-        List<AtomicFiles.Staged> staged = AtomicFiles.stageAllDataFlushed(targets, data);
+
+        static Staging start(String id, Map<Path, byte[]> files) {
+            var task = new java.util.concurrent.FutureTask<>(() -> AtomicFiles.stageAllDataFlushed(
+                    List.copyOf(files.keySet()), List.copyOf(files.values())));
+            Thread.ofVirtual().name("store flush " + id).start(task);
+            return new Staging(task);
+        }
+
+        /** The staged files, in the order given; their temporary files are gone when this throws. */
+        List<AtomicFiles.Staged> join() throws IOException {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        Throwable cause = e.getCause();
+                        if (cause instanceof IOException io) {
+                            throw io;
+                        }
+                        if (cause instanceof RuntimeException re) {
+                            throw re;
+                        }
+                        if (cause instanceof Error err) {
+                            throw err;
+                        }
+                        throw new IOException(cause);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Waits for the staging and removes its temporary files. */
+        void discard() throws IOException {
+            IOException failure = null;
+            for (AtomicFiles.Staged st : join()) {
+                try {
+                    st.close();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /**
+     * Renames the staged layer files and {@code containers.json} (the last one) into place in that order, so
+     * that a crash in between leaves a layer without a container, never the reverse.
+     */
+    private void saveTogether(List<AtomicFiles.Staged> staged, LockFile.Hold lh, List<ObjectNode> containerRecords,
+                              LockFile.Hold ch) throws IOException {
         try {
             for (int i = 0; i < staged.size() - 1; i++) {
                 staged.get(i).commit();

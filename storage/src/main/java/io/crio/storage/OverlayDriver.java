@@ -3,6 +3,7 @@ package io.crio.storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -14,6 +15,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -135,6 +138,20 @@ final class OverlayDriver {
         } catch (NoSuchFileException e) {
             return null;
         }
+    }
+
+    /** The IDs of the layer directories in the home (names of 64 hex digits; {@code l/} and others are not). */
+    List<String> layerIds() throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(home)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (Ids.isHexId(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    ids.add(name);
+                }
+            }
+        }
+        return ids;
     }
 
     /** Removes the layer's directory and its symlink in {@code l/}; absent parts are fine. */

@@ -245,6 +245,90 @@ class ContainersStoreContainerTest {
     }
 
     @Test
+    void aMountedContainerIsRecordedAndMountedOnce() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        String id = newId();
+        ContainersStore.MountedContainer made = store.createMountedContainer(id, List.of("mounted"), image.id(), "{}");
+        ContainerRecord c = made.container();
+        Path merged = dir.resolve("graph/overlay").resolve(c.layer()).resolve("merged");
+        assertEquals(merged, made.rootfs());
+        assertTrue(MountCalls.isMountPoint(merged));
+        assertTrue(Files.isRegularFile(merged.resolve("top.txt")));
+        assertEquals(1, mountCount(dir.resolve("run/overlay-layers/mountpoints.json"), c.layer(), merged));
+        // both records are on disk before the call returns: a second store reads them
+        try (ContainersStore other = ContainersStore.open(dir.resolve("graph"), dir.resolve("run"))) {
+            assertEquals(c.layer(), other.container(id).orElseThrow().layer());
+            assertTrue(other.layer(c.layer()).isPresent());
+        }
+        store.unmount(id, false);
+        assertFalse(MountCalls.isMountPoint(merged));
+        store.deleteContainer(id);
+        assertEquals(List.of(), TestMounts.under(dir));
+    }
+
+    @Test
+    void aMountThatFailsLeavesNoContainerNorLayer() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        String layersBefore = Files.readString(dir.resolve("graph/overlay-layers/layers.json"));
+        List<Path> overlayBefore = listing(dir.resolve("graph/overlay"));
+        // the image's top layer loses its l/ link: the overlay of a new container over it cannot be mounted
+        Path topLink = dir.resolve("graph/overlay/l").resolve(Files.readString(
+                dir.resolve("graph/overlay").resolve(image.topLayer()).resolve("link")).trim());
+        Path target = Files.readSymbolicLink(topLink);
+        Files.delete(topLink);
+        String id = newId();
+        assertThrows(IOException.class, () -> store.createMountedContainer(id, List.of("broken"), image.id(), "{}"));
+        assertEquals(List.of(), store.containers());
+        assertEquals(layersBefore, Files.readString(dir.resolve("graph/overlay-layers/layers.json")));
+        assertEquals(overlayBefore, listing(dir.resolve("graph/overlay")));
+        assertFalse(Files.exists(dir.resolve("graph/overlay-containers").resolve(id)));
+        assertFalse(Files.exists(dir.resolve("run/overlay-containers").resolve(id)));
+        assertEquals(List.of(), TestMounts.under(dir));
+        try (Stream<Path> tmp = Files.list(dir.resolve("graph/overlay-containers"))) {
+            assertEquals(List.of(), tmp.filter(f -> f.getFileName().toString().startsWith(".tmp")).toList(),
+                    "no temporary store file is left");
+        }
+        // with the link back, the same container can be made
+        Files.createSymbolicLink(topLink, target);
+        store.createMountedContainer(id, List.of("broken"), image.id(), "{}");
+        store.deleteContainer(id);
+    }
+
+    @Test
+    void layerDirectoriesWithoutARecordAreRemovedOnOpen() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        // a crash between a container layer's directories (and its mount) and its record
+        String id = newId();
+        ContainerRecord c = store.createMountedContainer(id, List.of("crashed"), image.id(), "{}").container();
+        String kept = newId();
+        ContainerRecord keptContainer = store.createContainer(kept, List.of("kept"), image.id(), "{}");
+        store.close();
+        ObjectMapper json = new ObjectMapper();
+        for (String f : List.of("graph/overlay-layers/layers.json", "graph/overlay-containers/containers.json")) {
+            var records = (com.fasterxml.jackson.databind.node.ArrayNode) json.readTree(dir.resolve(f).toFile());
+            for (int i = records.size() - 1; i >= 0; i--) {
+                if (records.get(i).path("id").asText().equals(c.layer()) || records.get(i).path("id").asText().equals(id)) {
+                    records.remove(i);
+                }
+            }
+            json.writeValue(dir.resolve(f).toFile(), records);
+        }
+        Path layerDir = dir.resolve("graph/overlay").resolve(c.layer());
+        String link = Files.readString(layerDir.resolve("link")).trim();
+        assertTrue(MountCalls.isMountPoint(layerDir.resolve("merged")));
+
+        store = ContainersStore.open(dir.resolve("graph"), dir.resolve("run"));
+        assertFalse(Files.exists(layerDir), "the orphaned layer directory is gone");
+        assertFalse(Files.exists(dir.resolve("graph/overlay/l").resolve(link), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.readString(dir.resolve("run/overlay-layers/mountpoints.json")).contains(c.layer()));
+        assertEquals(List.of(), TestMounts.under(dir).stream().filter(m -> m.contains(c.layer())).toList());
+        // recorded layers (the images' and the other container's) stay
+        assertTrue(Files.isDirectory(dir.resolve("graph/overlay").resolve(keptContainer.layer())));
+        assertTrue(Files.isDirectory(dir.resolve("graph/overlay").resolve(image.topLayer())));
+        assertEquals(List.of(kept), store.containers().stream().map(ContainerRecord::id).toList());
+    }
+
+    @Test
     void aContainerOfAnImageWithoutLayersHasALayerWithoutParent() throws Exception {
         ImageRecord empty = TestImages.putImage(store, List.of(), null, "localhost/empty:1");
         String id = newId();

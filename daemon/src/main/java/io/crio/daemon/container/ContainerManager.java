@@ -223,9 +223,9 @@ public final class ContainerManager {
 
             long imageNanos = System.nanoTime() - tImage;
             long tStorage = System.nanoTime();
-            storage.createContainer(id, List.of(name), image.id(), "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}");
+            Path rootfs = storage.createMountedContainer(id, List.of(name), image.id(),
+                    "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}").rootfs();
             undo.push("delete storage container " + id, () -> storage.deleteContainer(id));
-            Path rootfs = storage.mount(id);
             undo.push("unmount " + rootfs, () -> storage.unmount(id, true));
             makeMountTargets(c);
             ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
@@ -370,21 +370,43 @@ public final class ContainerManager {
             if (!ContainerState.CREATED.equals(s.status())) {
                 throw CriException.failedPrecondition("container " + s.id() + " is not in created state: " + s.status());
             }
-            long startedAt = nowNanos();
+            ContainerState started = s.started(nowNanos());
+            var cli = handlers.resolve(s.runtimeHandler()).cli();
+            // the started state is written while the runtime starts the container, and recorded once it has
+            Overlapped<Void, IOException> saved = Overlapped.start("state " + s.id(), () -> {
+                store.save(started);
+                return null;
+            });
             long t0 = System.nanoTime();
             try {
-                handlers.resolve(s.runtimeHandler()).cli().start(s.id());
+                cli.start(s.id());
             } catch (IOException ex) {
+                joinQuietly(saved);
                 store.update(e, st -> st.exited(nowNanos(), 128, "Error", ex.getMessage()));
                 throw new CriException(CriException.Kind.INTERNAL, "failed to start container " + s.id() + ": "
                         + ex.getMessage(), ex);
             }
             long runtimeNanos = System.nanoTime() - t0;
-            store.update(e, st -> st.started(startedAt));
+            try {
+                saved.join();
+            } catch (IOException ex) {
+                throw new CriException(CriException.Kind.INTERNAL, "container " + s.id() + " was started, but its"
+                        + " state could not be saved: " + ex.getMessage(), ex);
+            }
+            store.record(e, started);
             log.info("Started container {}: {} in {} ms: runtime {} ms", s.id(), s.name(), ms(System.nanoTime() - entered),
                     ms(runtimeNanos));
         } finally {
             e.lock().unlock();
+        }
+    }
+
+    /** Waits for an overlapped state write whose outcome no longer matters (a later write replaces it). */
+    private static void joinQuietly(Overlapped<Void, IOException> write) {
+        try {
+            write.join();
+        } catch (IOException | RuntimeException ex) {
+            log.debug("overlapped state write: {}", ex.getMessage());
         }
     }
 

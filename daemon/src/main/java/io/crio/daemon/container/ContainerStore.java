@@ -121,6 +121,23 @@ public final class ContainerStore {
         }
     }
 
+    /**
+     * Writes {@code next}, the state the entry will have once the work it describes succeeded, without
+     * recording it: a start writes the started state while the runtime starts the container, then
+     * {@link #record}s it. The caller holds the entry's lock from before this call until then.
+     */
+    public void save(ContainerState next) throws IOException {
+        write(next, false);
+    }
+
+    /** Records {@code next}, which {@link #save} wrote, as the entry's state. */
+    public void record(Entry e, ContainerState next) {
+        if (!e.lock.isHeldByCurrentThread() || !next.id().equals(e.state.id())) {
+            throw new IllegalStateException("recording a saved state needs the lock of container " + next.id());
+        }
+        e.state = next;
+    }
+
     public void delete(Entry e) throws IOException {
         Files.deleteIfExists(dir.resolve(e.state.id() + ".json"));
         byId.remove(e.state.id(), e);

@@ -91,9 +91,9 @@ public final class InfraContainers {
         boolean systemd = RuntimeSection.CGROUP_MANAGER_SYSTEMD.equals(rt.cgroupManager());
         OciRuntimeCli runtime = new OciRuntimeCli(runtimePath.toString(), handler.runtimeRoot(), systemd);
         try {
-            store.createContainer(id, List.of(sb.name()), image.image().id(), metadata(sb, image));
+            Path rootfs = store.createMountedContainer(id, List.of(sb.name()), image.image().id(),
+                    metadata(sb, image)).rootfs();
             undo.push("delete infra storage container " + id, () -> store.deleteContainer(id));
-            Path rootfs = store.mount(id);
             undo.push("unmount infra rootfs " + rootfs, () -> store.unmount(id, true));
 
             Path bundle = Path.of(sb.runDir());
