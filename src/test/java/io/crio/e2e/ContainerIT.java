@@ -415,6 +415,38 @@ class ContainerIT {
     }
 
     @Test
+    void longExecsInMoreContainersThanCpusDoNotStallOtherCalls() throws Exception {
+        // each ExecSync waits for conmon in a native call; more of them than CPUs must leave the daemon answering
+        String id = create(ctr("probes", busybox, "/bin/sh", "-c", "sleep 600"));
+        startC(id);
+        int waits = Runtime.getRuntime().availableProcessors() + 1;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(waits);
+        try {
+            List<java.util.concurrent.Future<io.crio.api.v1.ExecSyncResponse>> execs = new java.util.ArrayList<>();
+            for (int i = 0; i < waits; i++) {
+                execs.add(pool.submit(() -> client.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).execSync(
+                        io.crio.api.v1.ExecSyncRequest.newBuilder().setContainerId(id)
+                                .addAllCmd(List.of("/bin/sh", "-c", "sleep 5; echo done")).setTimeout(30).build())));
+            }
+            Thread.sleep(1500);
+            ContainerStatus st = client.runtime().withDeadlineAfter(2, TimeUnit.SECONDS).containerStatus(
+                    ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+            assertEquals(ContainerState.CONTAINER_RUNNING, st.getState());
+            client.runtime().withDeadlineAfter(2, TimeUnit.SECONDS).version(io.crio.api.v1.VersionRequest.getDefaultInstance());
+            assertTrue(execs.stream().noneMatch(java.util.concurrent.Future::isDone),
+                    "the other calls were answered while every exec still ran");
+            for (var exec : execs) {
+                var r = exec.get(60, TimeUnit.SECONDS);
+                assertEquals(0, r.getExitCode());
+                assertEquals("done\n", r.getStdout().toStringUtf8());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        remove(id);
+    }
+
+    @Test
     void theLogIsReopenedAfterARotation() throws Exception {
         String id = create(ctr("rotate", busybox, "/bin/sh", "-c", "i=0; while :; do echo line-$i; i=$((i+1)); sleep 0.1; done"));
         startC(id);

@@ -75,14 +75,22 @@ public final class ExecSync {
             try {
                 Spawn.writeFully(start.writeFd(), new byte[] {0});
                 Spawn.close(start.writeFd());
+                // conmon's first process ends once the exec is under way; its report comes when the exec ended
                 Duration wait = Duration.ofSeconds(r.timeoutSeconds() > 0 ? r.timeoutSeconds() + 30 : 24 * 3600L);
+                long deadline = System.nanoTime() + wait.toNanos();
                 OptionalInt exited = Spawn.waitExit(pid, wait);
                 if (exited.isEmpty()) {
                     Spawn.kill(pid, 9);
                     Spawn.waitExit(pid, Duration.ofSeconds(5));
                     throw new ConmonException("conmon did not finish the exec in time");
                 }
-                byte[] report = Spawn.readAll(sync.readFd(), Duration.ofSeconds(5), 64 * 1024);
+                byte[] report;
+                try {
+                    report = Spawn.readAll(sync.readFd(),
+                            Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())), 64 * 1024);
+                } catch (Spawn.TimeoutException e) {
+                    throw new ConmonException("conmon did not report the end of the exec in time", e);
+                }
                 JsonNode exit = exitReport(report);
                 int code = exit.path("exit_code").asInt(-1);
                 String message = exit.path("message").asText("");

@@ -1,11 +1,14 @@
 package io.crio.daemon.sandbox;
 
+import io.crio.daemon.threads.BlockingPool;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
 
 /**
- * One step of a request run on its own virtual thread while the request goes on with other work (for
+ * One step of a request run on a thread of its own (a pooled platform thread: steps block in native calls)
+ * while the request goes on with other work (for
  * instance a flush to disk while the runtime creates a container); {@link #join} waits for it and returns
  * its result or throws its failure as the step threw it.
  *
@@ -20,16 +23,27 @@ public final class Overlapped<T, E extends Exception> {
         T run() throws E;
     }
 
+    private static final ExecutorService THREADS = BlockingPool.create("overlapped");
+
     private final FutureTask<T> task;
 
     private Overlapped(FutureTask<T> task) {
         this.task = task;
     }
 
-    /** Starts {@code step} on a new virtual thread named {@code name}. */
+    /** Starts {@code step}; its thread is named {@code name} while it runs. */
     public static <T, E extends Exception> Overlapped<T, E> start(String name, Step<T, E> step) {
-        FutureTask<T> task = new FutureTask<>(step::run);
-        Thread.ofVirtual().name(name).start(task);
+        FutureTask<T> task = new FutureTask<>(() -> {
+            Thread self = Thread.currentThread();
+            String pooled = self.getName();
+            self.setName(name);
+            try {
+                return step.run();
+            } finally {
+                self.setName(pooled);
+            }
+        });
+        THREADS.execute(task);
         return new Overlapped<>(task);
     }
 

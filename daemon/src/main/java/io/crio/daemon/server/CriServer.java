@@ -1,5 +1,6 @@
 package io.crio.daemon.server;
 
+import io.crio.daemon.threads.BlockingPool;
 import io.grpc.HandlerRegistry;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -19,13 +20,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC server on the CRI unix socket: epoll domain sockets, calls run on virtual threads, every
+ * The gRPC server on the CRI unix socket: epoll domain sockets, calls run on pooled platform threads
+ * ({@link BlockingPool}: they block in native calls), every
  * service wrapped by the {@link CallInterceptor}; the socket file is created with mode 0660 and removed
  * on shutdown.
  */
@@ -55,7 +56,7 @@ public final class CriServer {
         SocketPreparer.prepare(settings.socket());
         boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        executor = Executors.newVirtualThreadPerTaskExecutor();
+        executor = BlockingPool.create("cri-call");
         CallInterceptor interceptor = new CallInterceptor(settings.maxSendBytes());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(settings.socket().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
