@@ -136,39 +136,8 @@ public final class ContainerBenchmark {
                     paired.add(createStart.get(i) - floorSums.get(i));
                 }
                 line("create+start minus floor (paired)", paired);
-                List<double[]> split = new ArrayList<>();
-                java.util.regex.Pattern p = java.util.regex.Pattern.compile("Created container \\S+: \\S+ in ([0-9.]+) ms: "
-                        + "checks ([0-9.]+) ms, image ([0-9.]+) ms, storage ([0-9.]+) ms, spec ([0-9.]+) ms, conmon\\+runtime ([0-9.]+) ms"
-                        + " \\(monitor cgroup ([0-9.]+) ms\\), state ([0-9.]+) ms; overlapped: conmon spawn ([0-9.]+) ms,"
-                        + " state flush ([0-9.]+) ms");
-                crio.log().lines().forEach(l -> {
-                    java.util.regex.Matcher m = p.matcher(l);
-                    if (m.find()) {
-                        double[] row = new double[10];
-                        for (int g = 0; g < row.length; g++) {
-                            row[g] = Double.parseDouble(m.group(g + 1));
-                        }
-                        split.add(row);
-                    }
-                });
-                System.out.printf("daemon split of CreateContainer, p50: total %.2f ms, checks %.2f ms, image %.2f ms,"
-                                + " storage %.2f ms, spec %.2f ms, conmon+runtime %.2f ms (monitor cgroup %.2f ms),"
-                                + " state %.2f ms; overlapped with other steps: conmon spawn %.2f ms, state flush %.2f ms%n",
-                        pct(col(split, 0), 50), pct(col(split, 1), 50), pct(col(split, 2), 50), pct(col(split, 3), 50),
-                        pct(col(split, 4), 50), pct(col(split, 5), 50), pct(col(split, 6), 50), pct(col(split, 7), 50),
-                        pct(col(split, 8), 50), pct(col(split, 9), 50));
-
-                List<double[]> starts = new ArrayList<>();
-                java.util.regex.Pattern sp = java.util.regex.Pattern.compile(
-                        "Started container \\S+: \\S+ in ([0-9.]+) ms: runtime ([0-9.]+) ms");
-                crio.log().lines().forEach(l -> {
-                    java.util.regex.Matcher m = sp.matcher(l);
-                    if (m.find()) {
-                        starts.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
-                    }
-                });
-                System.out.printf("daemon split of StartContainer, p50: total %.2f ms, runtime start %.2f ms%n",
-                        pct(col(starts, 0), 50), pct(col(starts, 1), 50));
+                System.out.println("daemon split of CreateContainer, p50: " + split(crio.log(), "Created container"));
+                System.out.println("daemon split of StartContainer, p50: " + split(crio.log(), "Started container"));
 
                 long before = rss(crio.pid());
                 List<String> running = new ArrayList<>();
@@ -250,6 +219,35 @@ public final class ContainerBenchmark {
         remove.add((e - d) / 1e6);
     }
 
+    /**
+     * The p50 of each step the daemon logged for an operation ({@code "<what> <id>: <name> in <t> ms: <step> <t>
+     * ms, ...; overlapped: <step> <t> ms, ..."}), in the order logged.
+     */
+    static String split(String log, String what) {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(what)
+                + " \\S+: \\S+ in ([0-9.]+) ms: (.*)$");
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile("(?:(overlapped): )?([a-z+ ]+?) ([0-9.]+) ms");
+        java.util.Map<String, List<Double>> steps = new java.util.LinkedHashMap<>();
+        log.lines().forEach(l -> {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (!m.find()) {
+                return;
+            }
+            steps.computeIfAbsent("total", k -> new ArrayList<>()).add(Double.parseDouble(m.group(1)));
+            String prefix = "";
+            java.util.regex.Matcher sm = step.matcher(m.group(2));
+            while (sm.find()) {
+                if (sm.group(1) != null) {
+                    prefix = "overlapped ";
+                }
+                steps.computeIfAbsent(prefix + sm.group(2).trim(), k -> new ArrayList<>()).add(Double.parseDouble(sm.group(3)));
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        steps.forEach((k, v) -> out.append(out.isEmpty() ? "" : ", ").append(k).append(String.format(" %.2f ms", pct(v, 50))));
+        return out.toString();
+    }
+
     record Floor(List<Double> create, List<Double> start) {}
 
     /**
@@ -315,10 +313,6 @@ public final class ContainerBenchmark {
             }
         }
         return -1;
-    }
-
-    static List<Double> col(List<double[]> rows, int i) {
-        return rows.stream().map(r -> r[i]).toList();
     }
 
     static List<Double> sum(List<Double> a, List<Double> b) {

@@ -222,18 +222,37 @@ public final class ContainerManager {
             String imageRef = names.repoDigests().isEmpty() ? image.id() : names.repoDigests().get(0);
 
             long imageNanos = System.nanoTime() - tImage;
-            long tStorage = System.nanoTime();
-            Path rootfs = storage.createMountedContainer(id, List.of(name), image.id(),
-                    "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}").rootfs();
-            undo.push("delete storage container " + id, () -> storage.deleteContainer(id));
-            undo.push("unmount " + rootfs, () -> storage.unmount(id, true));
-            makeMountTargets(c);
-            ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
-
-            long storageNanos = System.nanoTime() - tStorage;
+            // the storage container is made and mounted on its own thread while the spec is built here
+            long[] storageNanos = new long[1];
+            Overlapped<Path, IOException> mounted = Overlapped.start("storage " + id, () -> {
+                long t = System.nanoTime();
+                try {
+                    return storage.createMountedContainer(id, List.of(name), image.id(),
+                            "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}").rootfs();
+                } finally {
+                    storageNanos[0] = System.nanoTime() - t;
+                }
+            });
+            undo.push("delete storage container " + id, () -> {
+                if (madeBy(mounted)) {
+                    storage.unmount(id, true);
+                    storage.deleteContainer(id);
+                }
+            });
             long tSpec = System.nanoTime();
+            long waitNanos = 0;
+            makeMountTargets(c);
             var sec = c.getLinux().getSecurityContext();
-            ImageUser.Resolved user = ImageUser.resolve(rootfs, sec.hasRunAsUser() ? sec.getRunAsUser().getValue() : null,
+            Optional<ImageUser.Accounts> known = ImageUser.cached(image.id());
+            Path rootfs = null;
+            if (known.isEmpty()) {
+                // the first container of an image: its accounts are read from its root file system
+                long w = System.nanoTime();
+                rootfs = mounted.join();
+                waitNanos += System.nanoTime() - w;
+            }
+            ImageUser.Accounts accounts = known.isPresent() ? known.get() : ImageUser.remember(image.id(), rootfs);
+            ImageUser.Resolved user = ImageUser.resolve(accounts, sec.hasRunAsUser() ? sec.getRunAsUser().getValue() : null,
                     sec.getRunAsUsername(), sec.hasRunAsGroup() ? sec.getRunAsGroup().getValue() : null,
                     sec.getSupplementalGroupsList(), defaults.user());
             long created = nowNanos();
@@ -241,7 +260,7 @@ public final class ContainerManager {
             ContainerSpecInput input = new ContainerSpecInput(id, name, c, defaults,
                     new ContainerSpecInput.Pod(sb.id(), sb.name(), sb.config(), pod.hostname(), pod.namespaces(),
                             pods.infraPid(pod), pod.shmPath(), pod.resolvPath(), pod.hostnamePath(), pod.cgroupParent()),
-                    rootfs.toString(), user,
+                    null, user,
                     new ContainerSpecInput.Settings(rt.defaultCapabilities(), Capabilities.bounding(), rt.defaultEnv(),
                             rt.defaultUlimits(), rt.pidsLimit(), naming.containerCgroupsPath(pod.cgroupParent(), id),
                             oomScore, oomScore == -1000),
@@ -249,10 +268,17 @@ public final class ContainerManager {
             input = input.withSeccomp(SeccompProfiles.forContainer(SeccompProfiles.requested(sec), sec.getPrivileged(),
                     rt.seccompProfile(), rt.privilegedSeccompProfile(), ContainerSpecBuilder.capabilities(input)));
             input = input.withAppArmor(appArmorProfile);
-            Spec spec = ContainerSpecBuilder.build(input);
+            Spec unrooted = ContainerSpecBuilder.build(input);
+            if (rootfs == null) {
+                long w = System.nanoTime();
+                rootfs = mounted.join();
+                waitNanos += System.nanoTime() - w;
+            }
+            ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
+            Spec spec = unrooted.withRootPath(rootfs.toString());
             AtomicFiles.replace(bundle.resolve("config.json"), spec.toJson(), AtomicFiles.PRIVATE_FILE);
 
-            long specNanos = System.nanoTime() - tSpec;
+            long specNanos = System.nanoTime() - tSpec - waitNanos;
             // the state file is written and flushed while conmon and the runtime create the container
             String stopSignal = StopSignals.of(c, defaults.stopSignal());
             IntFunction<ContainerState> state = pid -> new ContainerState(ContainerState.VERSION, id, name, sb.id(),
@@ -290,12 +316,12 @@ public final class ContainerManager {
             durable.join();
             store.register(state.apply(createdProc.containerPid()));
             undo.commit();
-            log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, storage {} ms, spec {} ms,"
+            log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, spec {} ms, storage wait {} ms,"
                             + " conmon+runtime {} ms (monitor cgroup {} ms), state {} ms; overlapped: conmon spawn {} ms,"
-                            + " state flush {} ms", id, name,
-                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(imageNanos), ms(storageNanos),
-                    ms(specNanos), ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState),
-                    ms(spawnNanos[0]), ms(stateFlushNanos[0]));
+                            + " storage {} ms, state flush {} ms", id, name,
+                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(imageNanos), ms(specNanos), ms(waitNanos),
+                    ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState), ms(spawnNanos[0]),
+                    ms(storageNanos[0]), ms(stateFlushNanos[0]));
         } catch (ConmonException | IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
@@ -303,6 +329,16 @@ public final class ContainerManager {
         } catch (RuntimeException e) {
             undo.rollback();
             throw e;
+        }
+    }
+
+    /** Whether the overlapped storage step made its container (a failed step removed what it made). */
+    private static boolean madeBy(Overlapped<Path, IOException> storageStep) {
+        try {
+            storageStep.join();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The user a container's process runs as: from the CRI's run_as_user / run_as_username / run_as_group /
@@ -28,12 +29,47 @@ final class ImageUser {
 
     record GroupEntry(String name, long gid, List<String> members) {}
 
+    /** An image's {@code /etc/passwd} and {@code /etc/group} entries. */
+    record Accounts(List<PasswdEntry> passwd, List<GroupEntry> groups) {}
+
+    private static final int MAX_CACHED = 256;
+    /**
+     * By image ID: a new container's root file system holds exactly its image's files, and an image ID is the
+     * digest of its configuration, which names its layers; an entry never goes stale.
+     */
+    private static final ConcurrentHashMap<String, Accounts> BY_IMAGE = new ConcurrentHashMap<>();
+
     private ImageUser() {}
+
+    /** The accounts of the image's files under {@code rootfs}. */
+    static Accounts accounts(Path rootfs) {
+        return new Accounts(readPasswd(rootfs), readGroups(rootfs));
+    }
+
+    /** The accounts read from a new container of image {@code imageId} before; empty when none were. */
+    static Optional<Accounts> cached(String imageId) {
+        return Optional.ofNullable(BY_IMAGE.get(imageId));
+    }
+
+    /** The accounts of image {@code imageId}, read from the root file system of a new container of it. */
+    static Accounts remember(String imageId, Path rootfs) {
+        Accounts read = accounts(rootfs);
+        if (BY_IMAGE.size() >= MAX_CACHED) {
+            BY_IMAGE.clear();
+        }
+        BY_IMAGE.put(imageId, read);
+        return read;
+    }
 
     static Resolved resolve(Path rootfs, Long runAsUser, String runAsUsername, Long runAsGroup,
                             List<Long> supplementalGroups, String imageUser) {
-        List<PasswdEntry> passwd = readPasswd(rootfs);
-        List<GroupEntry> groups = readGroups(rootfs);
+        return resolve(accounts(rootfs), runAsUser, runAsUsername, runAsGroup, supplementalGroups, imageUser);
+    }
+
+    static Resolved resolve(Accounts accounts, Long runAsUser, String runAsUsername, Long runAsGroup,
+                            List<Long> supplementalGroups, String imageUser) {
+        List<PasswdEntry> passwd = accounts.passwd();
+        List<GroupEntry> groups = accounts.groups();
         long uid;
         long gid = 0;
         String name = "";

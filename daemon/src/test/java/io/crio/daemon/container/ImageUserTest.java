@@ -35,6 +35,19 @@ class ImageUserTest {
     }
 
     @Test
+    void accountsAreRememberedPerImage() throws Exception {
+        String image = "ab".repeat(32);
+        assertEquals(java.util.Optional.empty(), ImageUser.cached(image));
+        ImageUser.Accounts read = ImageUser.remember(image, rootfs);
+        // a later container of the same image resolves without its root file system
+        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+        assertEquals(read, ImageUser.cached(image).orElseThrow());
+        assertEquals(new ImageUser.Resolved(1000, 1000, List.of(2000L), "app"),
+                ImageUser.resolve(ImageUser.cached(image).orElseThrow(), null, "", null, List.of(), "app"));
+        assertEquals(java.util.Optional.empty(), ImageUser.cached("cd".repeat(32)));
+    }
+
+    @Test
     void criFieldsWin() {
         ImageUser.Resolved r = ImageUser.resolve(rootfs, 1000L, "", 5L, List.of(7L), "root");
         assertEquals(1000, r.uid());

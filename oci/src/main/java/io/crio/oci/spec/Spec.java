@@ -27,6 +27,12 @@ public record Spec(
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** This spec with its root file system at {@code path}. */
+    public Spec withRootPath(String path) {
+        return new Spec(ociVersion, process, new Root(path, root != null && root.readonly()), hostname, mounts,
+                annotations, linux);
+    }
+
     public byte[] toJson() {
         try {
             return JSON.writeValueAsBytes(this);
