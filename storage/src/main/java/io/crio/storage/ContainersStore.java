@@ -858,7 +858,11 @@ public final class ContainersStore implements AutoCloseable {
                     mounted = true;
                 }
             } catch (IOException | RuntimeException e) {
-                undo(e, staging::discard);
+                undo(e, () -> {
+                    for (AtomicFiles.Staged st : staging.join()) {
+                        undo(e, st::close);
+                    }
+                });
                 throw e;
             }
             List<AtomicFiles.Staged> staged = staging.join();
@@ -937,24 +941,6 @@ public final class ContainersStore implements AutoCloseable {
             }
         }
 
-        /** Waits for the staging and removes its temporary files. */
-        void discard() throws IOException {
-            IOException failure = null;
-            for (AtomicFiles.Staged st : join()) {
-                try {
-                    st.close();
-                } catch (IOException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-        }
     }
 
     /**
