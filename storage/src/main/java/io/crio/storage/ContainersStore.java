@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.sys.StorageCalls;
 import io.crio.sys.SyscallException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +23,8 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
@@ -831,8 +834,7 @@ public final class ContainersStore implements AutoCloseable {
         boolean madeRunDir = false;
         boolean madeRunUserdata = false;
         boolean mounted = false;
-        boolean layerSaved = false;
-        boolean recordSaved = false;
+        boolean saved = false;
         try {
             driver.create(layerId, parent);
             madeLayer = true;
@@ -850,7 +852,14 @@ public final class ContainersStore implements AutoCloseable {
                 files.put(f.getKey(), StoreJson.arrayBytes(f.getValue()));
             }
             files.put(containerTable.file(), StoreJson.arrayBytes(updated));
-            Staging staging = Staging.start(id, files);
+            // flushed on a thread of its own while the root file system is mounted here
+            CompletableFuture<List<AtomicFiles.Staged>> staging = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return AtomicFiles.stageAllDataFlushed(List.copyOf(files.keySet()), List.copyOf(files.values()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, r -> Thread.ofVirtual().name("store flush " + id).start(r));
             Path rootfs = null;
             try {
                 if (mount) {
@@ -859,15 +868,14 @@ public final class ContainersStore implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 undo(e, () -> {
-                    for (AtomicFiles.Staged st : staging.join()) {
+                    for (AtomicFiles.Staged st : staged(staging)) {
                         undo(e, st::close);
                     }
                 });
                 throw e;
             }
-            List<AtomicFiles.Staged> staged = staging.join();
-            layerSaved = true;
-            recordSaved = true;
+            List<AtomicFiles.Staged> staged = staged(staging);
+            saved = true;
             saveTogether(staged, lh, updated, ch);
             log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
             return new MountedContainer(ContainerTable.toRecord(record), rootfs);
@@ -875,10 +883,8 @@ public final class ContainersStore implements AutoCloseable {
             if (mounted) {
                 undo(e, () -> mounts.unmount(layerId, true));
             }
-            if (recordSaved) {
+            if (saved) {
                 undo(e, () -> containerTable.write(records, ch));
-            }
-            if (layerSaved) {
                 undo(e, () -> deleteLayers(List.of(layerId), lh));
             } else if (madeLayer) {
                 layers.remove(layerId);
@@ -896,51 +902,17 @@ public final class ContainersStore implements AutoCloseable {
         }
     }
 
-    /** Store files written and flushed to temporary files on a thread of their own while the caller goes on. */
-    private static final class Staging {
-        private final java.util.concurrent.FutureTask<List<AtomicFiles.Staged>> task;
-
-        private Staging(java.util.concurrent.FutureTask<List<AtomicFiles.Staged>> task) {
-            this.task = task;
-        }
-
-        static Staging start(String id, Map<Path, byte[]> files) {
-            var task = new java.util.concurrent.FutureTask<>(() -> AtomicFiles.stageAllDataFlushed(
-                    List.copyOf(files.keySet()), List.copyOf(files.values())));
-            Thread.ofVirtual().name("store flush " + id).start(task);
-            return new Staging(task);
-        }
-
-        /** The staged files, in the order given; their temporary files are gone when this throws. */
-        List<AtomicFiles.Staged> join() throws IOException {
-            boolean interrupted = false;
-            try {
-                while (true) {
-                    try {
-                        return task.get();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        Throwable cause = e.getCause();
-                        if (cause instanceof IOException io) {
-                            throw io;
-                        }
-                        if (cause instanceof RuntimeException re) {
-                            throw re;
-                        }
-                        if (cause instanceof Error err) {
-                            throw err;
-                        }
-                        throw new IOException(cause);
-                    }
-                }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+    /** The files {@code staging} wrote and flushed; its failure as it was thrown (its temporary files are gone). */
+    private static List<AtomicFiles.Staged> staged(CompletableFuture<List<AtomicFiles.Staged>> staging)
+            throws IOException {
+        try {
+            return staging.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
             }
+            throw e.getCause() instanceof RuntimeException re ? re : e;
         }
-
     }
 
     /**

@@ -130,24 +130,8 @@ final class LayerTable {
      * Writes the files holding records of {@code changedFiles} (indexes) and records the write in the lock.
      */
     void save(Set<Integer> changedFiles, LockFile.Hold exclusiveHold) throws IOException {
-        save(changedFiles, exclusiveHold, true);
-    }
-
-    /**
-     * {@link #save} without flushing the files to disk: for a record that a flushed save follows within the
-     * same change (a journaling file system commits the renames in order, so the flushed one carries it).
-     */
-    void saveUnflushed(Set<Integer> changedFiles, LockFile.Hold exclusiveHold) throws IOException {
-        save(changedFiles, exclusiveHold, false);
-    }
-
-    private void save(Set<Integer> changedFiles, LockFile.Hold exclusiveHold, boolean flush) throws IOException {
         for (Map.Entry<Path, Collection<ObjectNode>> f : changedRecords(changedFiles).entrySet()) {
-            if (flush) {
-                StoreJson.writeArray(f.getKey(), f.getValue());
-            } else {
-                StoreJson.replaceArray(f.getKey(), f.getValue());
-            }
+            StoreJson.writeArray(f.getKey(), f.getValue());
         }
         written(exclusiveHold);
     }

@@ -8,26 +8,18 @@ import java.util.List;
 /** The parts of an image's configuration ({@code config} in the image config JSON) a container starts from. */
 final class ImageDefaultsReader {
 
-    private static final int MAX_CACHED = 256;
-    /** By image ID, which is the digest of the configuration: an entry never goes stale. */
-    private static final java.util.concurrent.ConcurrentHashMap<String, ContainerSpecInput.ImageDefaults> BY_IMAGE =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final PerImage<ContainerSpecInput.ImageDefaults> BY_IMAGE = new PerImage<>();
 
     private ImageDefaultsReader() {}
 
     /** The defaults of the stored image {@code imageId}, its configuration read from the store once. */
     static ContainerSpecInput.ImageDefaults forImage(io.crio.storage.ContainersStore storage, String imageId)
             throws IOException {
-        ContainerSpecInput.ImageDefaults hit = BY_IMAGE.get(imageId);
-        if (hit != null) {
-            return hit;
+        var hit = BY_IMAGE.get(imageId);
+        if (hit.isPresent()) {
+            return hit.get();
         }
-        ContainerSpecInput.ImageDefaults read = read(storage.imageConfig(imageId).orElse(null));
-        if (BY_IMAGE.size() >= MAX_CACHED) {
-            BY_IMAGE.clear();
-        }
-        BY_IMAGE.put(imageId, read);
-        return read;
+        return BY_IMAGE.put(imageId, read(storage.imageConfig(imageId).orElse(null)));
     }
 
     static ContainerSpecInput.ImageDefaults read(byte[] configJson) throws IOException {

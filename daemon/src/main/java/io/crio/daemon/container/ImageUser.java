@@ -11,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The user a container's process runs as: from the CRI's run_as_user / run_as_username / run_as_group /
@@ -32,12 +31,8 @@ final class ImageUser {
     /** An image's {@code /etc/passwd} and {@code /etc/group} entries. */
     record Accounts(List<PasswdEntry> passwd, List<GroupEntry> groups) {}
 
-    private static final int MAX_CACHED = 256;
-    /**
-     * By image ID: a new container's root file system holds exactly its image's files, and an image ID is the
-     * digest of its configuration, which names its layers; an entry never goes stale.
-     */
-    private static final ConcurrentHashMap<String, Accounts> BY_IMAGE = new ConcurrentHashMap<>();
+    /** A new container's root file system holds exactly its image's files. */
+    private static final PerImage<Accounts> BY_IMAGE = new PerImage<>();
 
     private ImageUser() {}
 
@@ -48,17 +43,12 @@ final class ImageUser {
 
     /** The accounts read from a new container of image {@code imageId} before; empty when none were. */
     static Optional<Accounts> cached(String imageId) {
-        return Optional.ofNullable(BY_IMAGE.get(imageId));
+        return BY_IMAGE.get(imageId);
     }
 
     /** The accounts of image {@code imageId}, read from the root file system of a new container of it. */
     static Accounts remember(String imageId, Path rootfs) {
-        Accounts read = accounts(rootfs);
-        if (BY_IMAGE.size() >= MAX_CACHED) {
-            BY_IMAGE.clear();
-        }
-        BY_IMAGE.put(imageId, read);
-        return read;
+        return BY_IMAGE.put(imageId, accounts(rootfs));
     }
 
     static Resolved resolve(Path rootfs, Long runAsUser, String runAsUsername, Long runAsGroup,
