@@ -64,17 +64,20 @@ public final class ExecSync {
 
             Spawn.Pipe sync = Spawn.pipe();
             Spawn.Pipe start = Spawn.pipe();
-            int pid;
+            // each descriptor is closed exactly once: other execs reuse the numbers as soon as they are free
+            int startWrite = start.writeFd();
             try {
-                pid = Spawn.spawn(new Spawn.SpawnRequest(r.conmonPath(), argv, ConmonLauncher.environment(env),
-                        Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true, dir.toString()));
-            } finally {
-                Spawn.close(sync.writeFd());
-                Spawn.close(start.readFd());
-            }
-            try {
-                Spawn.writeFully(start.writeFd(), new byte[] {0});
-                Spawn.close(start.writeFd());
+                int pid;
+                try {
+                    pid = Spawn.spawn(new Spawn.SpawnRequest(r.conmonPath(), argv, ConmonLauncher.environment(env),
+                            Map.of(3, sync.writeFd(), 4, start.readFd()), null, null, null, true, dir.toString()));
+                } finally {
+                    Spawn.close(sync.writeFd());
+                    Spawn.close(start.readFd());
+                }
+                Spawn.writeFully(startWrite, new byte[] {0});
+                Spawn.close(startWrite);
+                startWrite = -1;
                 // conmon's first process ends once the exec is under way; its report comes when the exec ended
                 Duration wait = Duration.ofSeconds(r.timeoutSeconds() > 0 ? r.timeoutSeconds() + 30 : 24 * 3600L);
                 long deadline = System.nanoTime() + wait.toNanos();
@@ -105,7 +108,7 @@ public final class ExecSync {
                 return new Result(code, cap(streams.stdout(), r.maxOutputBytes()), cap(streams.stderr(), r.maxOutputBytes()));
             } finally {
                 Spawn.close(sync.readFd());
-                Spawn.close(start.writeFd());
+                Spawn.close(startWrite);
             }
         } catch (IOException e) {
             throw new ConmonException("exec in container " + r.containerId() + " failed: " + e.getMessage(), e);
