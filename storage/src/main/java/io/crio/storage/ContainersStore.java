@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crio.sys.StorageCalls;
 import io.crio.sys.SyscallException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -23,10 +22,9 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -748,26 +746,37 @@ public final class ContainersStore implements AutoCloseable {
      */
     public ContainerRecord createContainer(String id, List<String> names, String imageId, String metadata)
             throws IOException {
-        return create(id, names, imageId, metadata, false).container();
+        return create(id, names, imageId, metadata, null).container();
     }
 
     /**
-     * {@link #createContainer} and {@link #mount} in one call: the root file system is mounted while the new
-     * records are flushed to disk. The mount counts once, like {@link #mount}, and needs its {@link #unmount}.
-     * A failure part-way removes what this call made, the mount included.
+     * {@link #createContainer} and {@link #mount} in one call. The mount counts once, like {@link #mount}, and
+     * needs its {@link #unmount}. A failure part-way removes what this call made, the mount included.
      *
      * @throws IOException as {@link #createContainer} and {@link #mount} throw it
      */
     public MountedContainer createMountedContainer(String id, List<String> names, String imageId, String metadata)
             throws IOException {
-        return create(id, names, imageId, metadata, true);
+        return createMountedContainer(id, names, imageId, metadata, rootfs -> { });
+    }
+
+    /**
+     * {@link #createMountedContainer(String, List, String, String)} that tells {@code mounted}, on this thread,
+     * where the root file system is mounted as soon as it is, before the new records are written and flushed:
+     * a caller can hand the root file system to the runtime while the store finishes. Until this call returns
+     * the container is not in the store; when it throws, the mount it reported is gone again.
+     */
+    public MountedContainer createMountedContainer(String id, List<String> names, String imageId, String metadata,
+                                                   Consumer<Path> mounted) throws IOException {
+        return create(id, names, imageId, metadata, Objects.requireNonNull(mounted, "mounted"));
     }
 
     /** A container made by {@link #createMountedContainer} and the directory its root file system is mounted at. */
     public record MountedContainer(ContainerRecord container, Path rootfs) {}
 
-    private MountedContainer create(String id, List<String> names, String imageId, String metadata, boolean mount)
-            throws IOException {
+    /** Creates the container; mounts its root file system and tells {@code mounted} when that is not null. */
+    private MountedContainer create(String id, List<String> names, String imageId, String metadata,
+                                    Consumer<Path> mounted) throws IOException {
         Ids.requireHexId("container ID", id);
         List<String> wanted = containerNames(names);
         checkOpen();
@@ -800,7 +809,7 @@ public final class ContainersStore implements AutoCloseable {
                     }
                 }
             }
-            return writeContainer(id, wanted, imageId, parent, metadata, records, mount, lh, ch);
+            return writeContainer(id, wanted, imageId, parent, metadata, records, mounted, lh, ch);
         } catch (IOException | RuntimeException e) {
             forgetAfterFailure();
             throw e;
@@ -811,13 +820,12 @@ public final class ContainersStore implements AutoCloseable {
 
     /**
      * The steps of {@link #create} that change the disk, in an order a crash can be recovered from: the
-     * layer's directories and the userdata directories first (a crash leaves a layer directory without a
-     * record, which the next open removes), then the layer record and the container record, written and
-     * flushed at once and renamed in that order ({@link #saveTogether}). The mount, when asked for, is made
-     * while the records are flushed.
+     * layer's directories (and its mount, when asked for) and the userdata directories first (a crash leaves
+     * a layer directory without a record, which the next open unmounts and removes), then the layer record
+     * and the container record, written and flushed at once and renamed in that order ({@link #saveTogether}).
      */
     private MountedContainer writeContainer(String id, List<String> names, String imageId, String parent,
-                                            String metadata, List<ObjectNode> records, boolean mount,
+                                            String metadata, List<ObjectNode> records, Consumer<Path> mountedAt,
                                             LockFile.Hold lh, LockFile.Hold ch) throws IOException {
         String layerId = newLayerId();
         Instant now = Instant.now();
@@ -838,6 +846,11 @@ public final class ContainersStore implements AutoCloseable {
         try {
             driver.create(layerId, parent);
             madeLayer = true;
+            Path rootfs = null;
+            if (mountedAt != null) {
+                rootfs = mounts.mount(layerId, mountedAt);
+                mounted = true;
+            }
             madeGraphDir = !Files.exists(graphDir, LinkOption.NOFOLLOW_LINKS);
             AtomicFiles.createDirectory(graphDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
             madeRunDir = !Files.exists(runDir, LinkOption.NOFOLLOW_LINKS);
@@ -847,34 +860,15 @@ public final class ContainersStore implements AutoCloseable {
             ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
             List<ObjectNode> updated = new ArrayList<>(records);
             updated.add(record);
-            Map<Path, byte[]> files = new LinkedHashMap<>();
+            List<Path> targets = new ArrayList<>();
+            List<byte[]> data = new ArrayList<>();
             for (Map.Entry<Path, Collection<ObjectNode>> f : layers.changedRecords(Set.of(entry.file)).entrySet()) {
-                files.put(f.getKey(), StoreJson.arrayBytes(f.getValue()));
+                targets.add(f.getKey());
+                data.add(StoreJson.arrayBytes(f.getValue()));
             }
-            files.put(containerTable.file(), StoreJson.arrayBytes(updated));
-            // flushed on a thread of its own while the root file system is mounted here
-            CompletableFuture<List<AtomicFiles.Staged>> staging = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return AtomicFiles.stageAllDataFlushed(List.copyOf(files.keySet()), List.copyOf(files.values()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, r -> Thread.ofVirtual().name("store flush " + id).start(r));
-            Path rootfs = null;
-            try {
-                if (mount) {
-                    rootfs = mounts.mount(layerId);
-                    mounted = true;
-                }
-            } catch (IOException | RuntimeException e) {
-                undo(e, () -> {
-                    for (AtomicFiles.Staged st : staged(staging)) {
-                        undo(e, st::close);
-                    }
-                });
-                throw e;
-            }
-            List<AtomicFiles.Staged> staged = staged(staging);
+            targets.add(containerTable.file());
+            data.add(StoreJson.arrayBytes(updated));
+            List<AtomicFiles.Staged> staged = AtomicFiles.stageAllDataFlushed(targets, data);
             saved = true;
             saveTogether(staged, lh, updated, ch);
             log.debug("Created container {} (layer {}) from image {}", id, layerId, imageId);
@@ -899,19 +893,6 @@ public final class ContainersStore implements AutoCloseable {
                 undo(e, () -> OverlayDriver.deleteTree(runDir.resolve("userdata")));
             }
             throw e;
-        }
-    }
-
-    /** The files {@code staging} wrote and flushed; its failure as it was thrown (its temporary files are gone). */
-    private static List<AtomicFiles.Staged> staged(CompletableFuture<List<AtomicFiles.Staged>> staging)
-            throws IOException {
-        try {
-            return staging.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof UncheckedIOException io) {
-                throw io.getCause();
-            }
-            throw e.getCause() instanceof RuntimeException re ? re : e;
         }
     }
 

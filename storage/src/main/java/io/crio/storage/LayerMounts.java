@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Overlay mounts of writable (container) layers at {@code overlay/<layer>/merged}, counted per layer in
@@ -37,6 +38,10 @@ final class LayerMounts {
     private final OverlayDriver driver;
     private final Path file;
     private final LockFile lock;
+    /** The home's real path, resolved at the first mount. */
+    private Path realHome;
+    /** Whether this store bound the home (or found it a mount point) and has not released it since. */
+    private boolean homeBound;
 
     /**
      * @param runLayersDir {@code <runroot>/overlay-layers}, which must exist
@@ -52,7 +57,15 @@ final class LayerMounts {
     }
 
     /** Mounts (or counts one more use of) the layer's overlay and returns its {@code merged} directory. */
-    synchronized Path mount(String layer) throws IOException {
+    Path mount(String layer) throws IOException {
+        return mount(layer, merged -> { });
+    }
+
+    /**
+     * {@link #mount(String)} that tells {@code onMounted} where the overlay is as soon as it is mounted, before
+     * its use is counted; when the count cannot be saved, the mount is undone and this throws.
+     */
+    synchronized Path mount(String layer, Consumer<Path> onMounted) throws IOException {
         Path merged = mergedDir(layer);
         try (LockFile.Hold hold = lock.exclusive()) {
             List<ObjectNode> records = StoreJson.readArray(file);
@@ -60,8 +73,10 @@ final class LayerMounts {
             if (!Files.isDirectory(driver.dir(layer))) {
                 throw new NoSuchFileException(driver.dir(layer).toString(), null, "the layer's directory is missing");
             }
-            Files.createDirectories(merged);
-            Path home = driver.home().toRealPath();
+            if (!Files.isDirectory(merged)) {
+                Files.createDirectories(merged);
+            }
+            Path home = realHome();
             Path realMerged = merged.toRealPath();
             boolean mounted = MountCalls.isMountPoint(realMerged);
             int count = mounted && record != null ? Math.max(0, (int) StoreJson.number(record, "count")) : 0;
@@ -77,6 +92,7 @@ final class LayerMounts {
                 }
             }
             try {
+                onMounted.accept(merged);
                 put(records, record, layer, merged, count + 1);
                 save(records, hold);
             } catch (IOException | RuntimeException e) {
@@ -121,17 +137,32 @@ final class LayerMounts {
                 save(records, hold);
             }
             if (unmounted || record != null) {
-                releaseHome(driver.home().toRealPath());
+                releaseHome(realHome());
             }
         }
     }
 
+    private Path realHome() throws IOException {
+        if (realHome == null) {
+            realHome = driver.home().toRealPath();
+        }
+        return realHome;
+    }
+
     /**
      * Binds the home onto itself, private, unless it is a mount point already or something is mounted below
-     * it (a bind would hide that).
+     * it (a bind would hide that). Once bound (or found a mount point), it is not looked at again until
+     * {@link #releaseHome} ran, as containers/storage binds it once.
      */
-    private static void bindHome(Path home) throws IOException {
-        if (MountCalls.isMountPoint(home) || MountTable.read().hasMountsBelow(home)) {
+    private void bindHome(Path home) throws IOException {
+        if (homeBound) {
+            return;
+        }
+        if (MountCalls.isMountPoint(home)) {
+            homeBound = true;
+            return;
+        }
+        if (MountTable.read().hasMountsBelow(home)) {
             return;
         }
         try {
@@ -150,10 +181,12 @@ final class LayerMounts {
             }
             throw failure;
         }
+        homeBound = true;
     }
 
     /** Removes the home's bind onto itself when nothing is mounted below it any more. */
-    private static void releaseHome(Path home) throws IOException {
+    private void releaseHome(Path home) throws IOException {
+        homeBound = false;
         MountTable table = MountTable.read();
         if (table.isSelfBind(home) && !table.hasMountsBelow(home)) {
             try {
@@ -165,7 +198,7 @@ final class LayerMounts {
     }
 
     /** {@link #releaseHome} after {@code failure}, to which a further failure is added. */
-    private static void releaseHomeAfter(Throwable failure, Path home) {
+    private void releaseHomeAfter(Throwable failure, Path home) {
         try {
             releaseHome(home);
         } catch (IOException | RuntimeException e) {

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -73,9 +74,10 @@ final class OverlayDriver {
 
     /**
      * Creates the layer's directories and link; on failure removes what it made. The small {@code link} and
-     * {@code lower} files are replaced atomically but not flushed one by one (as containers/storage writes
-     * them): a pulled layer is flushed as a whole before it is marked complete, and a container's layer
-     * does not outlive a crash of the node in any useful way.
+     * {@code lower} files are written in place and not flushed one by one (as containers/storage writes
+     * them): nothing reads a layer before its record exists, a pulled layer is flushed as a whole before it
+     * is marked complete, and a container's layer does not outlive a crash of the node in any useful way.
+     * The home and {@code l/} are made when the store opens (and again if they went missing since).
      */
     void create(String id, String parentId) throws IOException {
         Path dir = dir(id);
@@ -83,7 +85,6 @@ final class OverlayDriver {
             log.warn("Layer directory {} already exists; removing it first", dir);
             remove(id);
         }
-        init();
         String lower = parentId == null ? null : lowerFor(parentId);
         Set<PosixFilePermission> diffPerms = parentId == null ? DIR_0555
                 : Files.getPosixFilePermissions(diffDir(parentId), LinkOption.NOFOLLOW_LINKS);
@@ -93,13 +94,13 @@ final class OverlayDriver {
             Path diff = Files.createDirectory(dir.resolve("diff"));
             Files.setPosixFilePermissions(diff, diffPerms);
             String linkId = createLink(id);
-            AtomicFiles.replace(dir.resolve("link"), linkId.getBytes(StandardCharsets.US_ASCII), FILE_0644);
-            AtomicFiles.createDirectory(dir.resolve("work"), AtomicFiles.PRIVATE_DIR);
-            AtomicFiles.createDirectory(dir.resolve("merged"), AtomicFiles.PRIVATE_DIR);
+            newFile(dir.resolve("link"), linkId);
+            newDirectory(dir.resolve("work"));
+            newDirectory(dir.resolve("merged"));
             if (lower == null) {
-                AtomicFiles.createDirectory(dir.resolve("empty"), AtomicFiles.PRIVATE_DIR);
+                newDirectory(dir.resolve("empty"));
             } else {
-                AtomicFiles.replace(dir.resolve("lower"), lower.getBytes(StandardCharsets.US_ASCII), FILE_0644);
+                newFile(dir.resolve("lower"), lower);
             }
         } catch (IOException | RuntimeException e) {
             try {
@@ -109,6 +110,22 @@ final class OverlayDriver {
             }
             throw e;
         }
+    }
+
+    /** A directory (mode 0700) in a layer directory this driver just made, where nothing else can be yet. */
+    private static void newDirectory(Path dir) throws IOException {
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, AtomicFiles.PRIVATE_DIR);
+    }
+
+    /**
+     * A small file (mode 0644) in a layer directory this driver just made: written in place, since nothing
+     * reads the layer before its record exists.
+     */
+    private static void newFile(Path file, String content) throws IOException {
+        Files.write(file, content.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        Files.setPosixFilePermissions(file, FILE_0644);
     }
 
     /** The {@code lower} file content for a child of {@code parentId}. */
@@ -173,6 +190,12 @@ final class OverlayDriver {
             try {
                 Files.createSymbolicLink(home.resolve(LINK_DIR).resolve(linkId), target);
                 return linkId;
+            } catch (NoSuchFileException e) {
+                // someone removed l/ (or the home) while the store was open: made again once
+                if (attempt > 0) {
+                    throw e;
+                }
+                init();
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 10) {
                     throw e;

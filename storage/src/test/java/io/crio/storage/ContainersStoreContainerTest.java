@@ -267,6 +267,70 @@ class ContainersStoreContainerTest {
     }
 
     @Test
+    void aMissingLinkDirectoryIsMadeAgain() throws Exception {
+        Path links = dir.resolve("graph/overlay/l");
+        Path aside = dir.resolve("graph/overlay-l-aside");
+        Files.move(links, aside);
+        String id = newId();
+        ContainerRecord c = store.createContainer(id, List.of("relinked"), image.id(), "{}");
+        String link = Files.readString(dir.resolve("graph/overlay").resolve(c.layer()).resolve("link")).trim();
+        assertEquals(Path.of("..", c.layer(), "diff"), Files.readSymbolicLink(links.resolve(link)));
+        store.deleteContainer(id);
+        Files.delete(links);
+        Files.move(aside, links);
+    }
+
+    @Test
+    void theMountIsReportedBeforeTheRecordsAreWritten() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        String id = newId();
+        Path containersJson = dir.resolve("graph/overlay-containers/containers.json");
+        List<Path> reported = new ArrayList<>();
+        ContainersStore.MountedContainer made = store.createMountedContainer(id, List.of("early"), image.id(), "{}",
+                rootfs -> {
+                    assertTrue(MountCalls.isMountPoint(rootfs));
+                    assertTrue(Files.isRegularFile(rootfs.resolve("top.txt")));
+                    try {
+                        assertFalse(Files.exists(containersJson) && Files.readString(containersJson).contains(id),
+                                "the container is not recorded yet");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    reported.add(rootfs);
+                });
+        assertEquals(List.of(made.rootfs()), reported);
+        assertTrue(Files.readString(containersJson).contains(id));
+        store.unmount(id, false);
+        store.deleteContainer(id);
+        assertEquals(List.of(), TestMounts.under(dir));
+    }
+
+    @Test
+    void aFailureAfterTheMountWasReportedLeavesNothing() throws Exception {
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+        String layersBefore = Files.readString(dir.resolve("graph/overlay-layers/layers.json"));
+        List<Path> overlayBefore = listing(dir.resolve("graph/overlay"));
+        List<Path> linksBefore = listing(dir.resolve("graph/overlay/l"));
+        String id = newId();
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () ->
+                store.createMountedContainer(id, List.of("undone"), image.id(), "{}", rootfs -> {
+                    throw new IllegalStateException("the caller gave up");
+                }));
+        assertEquals("the caller gave up", thrown.getMessage());
+        assertEquals(List.of(), store.containers());
+        assertEquals(layersBefore, Files.readString(dir.resolve("graph/overlay-layers/layers.json")));
+        assertEquals(overlayBefore, listing(dir.resolve("graph/overlay")));
+        assertEquals(linksBefore, listing(dir.resolve("graph/overlay/l")));
+        assertFalse(Files.exists(dir.resolve("graph/overlay-containers").resolve(id)));
+        assertFalse(Files.exists(dir.resolve("run/overlay-containers").resolve(id)));
+        assertEquals(List.of(), TestMounts.under(dir));
+        // the name is free again
+        store.createMountedContainer(id, List.of("undone"), image.id(), "{}");
+        store.unmount(id, true);
+        store.deleteContainer(id);
+    }
+
+    @Test
     void aMountThatFailsLeavesNoContainerNorLayer() throws Exception {
         Assumptions.assumeTrue(Libc.geteuid() == 0, "mounting needs root");
         String layersBefore = Files.readString(dir.resolve("graph/overlay-layers/layers.json"));
