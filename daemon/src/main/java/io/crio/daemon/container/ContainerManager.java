@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
@@ -200,6 +201,30 @@ public final class ContainerManager {
             if (madeRunDir) {
                 undo.push("remove " + runDir, () -> io.crio.daemon.sandbox.SandboxFiles.deleteTree(runDir));
             }
+            // the storage container is made and mounted on its own thread while conmon is spawned and
+            // the spec is built; the root file system is handed on as soon as it is mounted, while the store
+            // writes its records
+            long[] storageNanos = new long[2];
+            CompletableFuture<Path> mountedAt = new CompletableFuture<>();
+            Overlapped<Path, IOException> mounted = Overlapped.start("storage " + id, () -> {
+                long t = System.nanoTime();
+                try {
+                    return storage.createMountedContainer(id, List.of(name), image.id(),
+                            "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}", at -> {
+                                storageNanos[1] = System.nanoTime() - t;
+                                mountedAt.complete(at);
+                            }).rootfs();
+                } finally {
+                    storageNanos[0] = System.nanoTime() - t;
+                    mountedAt.complete(null);
+                }
+            });
+            undo.push("delete storage container " + id, () -> {
+                if (madeBy(mounted)) {
+                    storage.unmount(id, true);
+                    storage.deleteContainer(id);
+                }
+            });
             Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
             Files.deleteIfExists(exitDir.resolve(id));
             Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
@@ -222,23 +247,6 @@ public final class ContainerManager {
             String imageRef = names.repoDigests().isEmpty() ? image.id() : names.repoDigests().get(0);
 
             long imageNanos = System.nanoTime() - tImage;
-            // the storage container is made and mounted on its own thread while the spec is built here
-            long[] storageNanos = new long[1];
-            Overlapped<Path, IOException> mounted = Overlapped.start("storage " + id, () -> {
-                long t = System.nanoTime();
-                try {
-                    return storage.createMountedContainer(id, List.of(name), image.id(),
-                            "{\"pod-id\":\"" + sb.id() + "\",\"name\":\"" + name + "\"}").rootfs();
-                } finally {
-                    storageNanos[0] = System.nanoTime() - t;
-                }
-            });
-            undo.push("delete storage container " + id, () -> {
-                if (madeBy(mounted)) {
-                    storage.unmount(id, true);
-                    storage.deleteContainer(id);
-                }
-            });
             long tSpec = System.nanoTime();
             long waitNanos = 0;
             makeMountTargets(c);
@@ -248,7 +256,7 @@ public final class ContainerManager {
             if (known.isEmpty()) {
                 // the first container of an image: its accounts are read from its root file system
                 long w = System.nanoTime();
-                rootfs = mounted.join();
+                rootfs = rootfsOf(mountedAt, mounted);
                 waitNanos += System.nanoTime() - w;
             }
             ImageUser.Accounts accounts = known.isPresent() ? known.get() : ImageUser.remember(image.id(), rootfs);
@@ -271,7 +279,7 @@ public final class ContainerManager {
             Spec unrooted = ContainerSpecBuilder.build(input);
             if (rootfs == null) {
                 long w = System.nanoTime();
-                rootfs = mounted.join();
+                rootfs = rootfsOf(mountedAt, mounted);
                 waitNanos += System.nanoTime() - w;
             }
             ImageVolumes.apply(config.crio().image().imageVolumes(), rootfs, defaults.volumes());
@@ -313,15 +321,16 @@ public final class ContainerManager {
 
             long conmonNanos = System.nanoTime() - tConmon;
             long tState = System.nanoTime();
+            mounted.join();
             durable.join();
             store.register(state.apply(createdProc.containerPid()));
             undo.commit();
             log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, spec {} ms, storage wait {} ms,"
                             + " conmon+runtime {} ms (monitor cgroup {} ms), state {} ms; overlapped: conmon spawn {} ms,"
-                            + " storage {} ms, state flush {} ms", id, name,
+                            + " storage mount {} ms, storage {} ms, state flush {} ms", id, name,
                     ms(System.nanoTime() - entered), ms(t0 - entered), ms(imageNanos), ms(specNanos), ms(waitNanos),
                     ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState), ms(spawnNanos[0]),
-                    ms(storageNanos[0]), ms(stateFlushNanos[0]));
+                    ms(storageNanos[1]), ms(storageNanos[0]), ms(stateFlushNanos[0]));
         } catch (ConmonException | IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
@@ -330,6 +339,16 @@ public final class ContainerManager {
             undo.rollback();
             throw e;
         }
+    }
+
+    /**
+     * The root file system the storage step mounted, as soon as it is mounted; the step's own failure when it
+     * ended without one.
+     */
+    private static Path rootfsOf(CompletableFuture<Path> mountedAt, Overlapped<Path, IOException> storageStep)
+            throws IOException {
+        Path rootfs = mountedAt.join();
+        return rootfs != null ? rootfs : storageStep.join();
     }
 
     /** Whether the overlapped storage step made its container (a failed step removed what it made). */
