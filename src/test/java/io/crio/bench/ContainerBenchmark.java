@@ -25,6 +25,7 @@ import io.crio.e2e.registry.FixtureImages;
 import io.crio.e2e.registry.RegistryPusher;
 import io.crio.e2e.registry.RegistryServer;
 import io.crio.oci.OciRuntimeCli;
+import io.crio.sys.MountCalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,11 +38,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Container lifecycle cost (not a test): N create+start+stop+remove cycles in one pod over the CRI socket,
  * p50/p90 per RPC, side by side with the floor — conmon and runc driven directly by this program on an
- * equivalent bundle (the daemon's own spec for the pod, with a busybox root file system) — and the daemon's
- * RSS with N containers running.
+ * equivalent bundle (the daemon's own spec for the pod, with a busybox root file system overlay-mounted for each
+ * container, as the daemon's are; the floor's mount is made before its clock starts) — and the daemon's RSS
+ * with N containers running.
  *
- * <p>{@code -Dbench.floorOverlay=true} makes the floor use the daemon's overlay-mounted root file system
- * instead of a plain directory.
+ * <p>{@code -Dbench.floorPlain=true} gives the floor a plain directory as root file system instead of an
+ * overlay (runc creates a container on it a little faster). {@code -Dbench.pollCalls=N} makes the daemon serve N polling calls first,
+ * the list and status calls kubelet makes every second or so (its relist, status and image checks), as a daemon
+ * on a node that has been up for a while has; by default the daemon is measured as freshly started.
  *
  * <p>Usage: {@code ContainerBenchmark [cycles]} (default 50), with {@code -Dcrio.jar=…}; as root. See
  * {@code scripts/bench-container.sh}.
@@ -90,6 +94,13 @@ public final class ContainerBenchmark {
                         .resolve("userdata/config.json"));
                 client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(sample).build());
                 FloorDriver floorDriver = new FloorDriver(dir, run, sampleSpec);
+                int polls = Integer.getInteger("bench.pollCalls", 0);
+                if (polls > 0) {
+                    long p0 = System.nanoTime();
+                    poll(client, podId, polls);
+                    System.out.printf("daemon served %d polling calls first, in %.1f s%n", polls,
+                            (System.nanoTime() - p0) / 1e9);
+                }
                 List<Double> create = new ArrayList<>();
                 List<Double> start = new ArrayList<>();
                 List<Double> stop = new ArrayList<>();
@@ -125,6 +136,8 @@ public final class ContainerBenchmark {
                 line("create+start", createStart);
                 line("Version (round trip)", version);
                 line("Version after 30 ms idle", versionIdle);
+                System.out.println("floor root file system: " + (Boolean.getBoolean("bench.floorPlain")
+                        ? "a plain directory" : "an overlay mounted for each container (before its clock starts)"));
                 line("floor create (conmon+runc)", floor.create);
                 line("floor start (runc start)", floor.start);
                 line("floor create+start", sum(floor.create, floor.start));
@@ -192,6 +205,20 @@ public final class ContainerBenchmark {
             return Files.createTempDirectory(shm, "crio-bench-run");
         }
         return Files.createTempDirectory("crio-bench-run");
+    }
+
+    /** {@code calls} of kubelet's periodic calls: relist (pods, containers), pod status, runtime status, image list. */
+    static void poll(CriClient client, String podId, int calls) {
+        for (int i = 0; i < calls; i++) {
+            switch (i % 5) {
+                case 0 -> client.runtime().listPodSandbox(io.crio.api.v1.ListPodSandboxRequest.getDefaultInstance());
+                case 1 -> client.runtime().listContainers(io.crio.api.v1.ListContainersRequest.getDefaultInstance());
+                case 2 -> client.runtime().podSandboxStatus(io.crio.api.v1.PodSandboxStatusRequest.newBuilder()
+                        .setPodSandboxId(podId).build());
+                case 3 -> client.runtime().status(io.crio.api.v1.StatusRequest.getDefaultInstance());
+                default -> client.images().listImages(io.crio.api.v1.ListImagesRequest.getDefaultInstance());
+            }
+        }
     }
 
     static CreateContainerRequest request(String podId, PodSandboxConfig pod, String image, String name) {
@@ -282,9 +309,17 @@ public final class ContainerBenchmark {
             Path bundle = Files.createDirectories(run.resolve("floor").resolve(id));
             Path persist = Files.createDirectories(dir.resolve("floor/persist").resolve(id));
             ObjectNode spec = (ObjectNode) JSON.readTree(daemonSpec);
-            if (!Boolean.getBoolean("bench.floorOverlay")) {
-                ((ObjectNode) spec.get("root")).put("path", dir.resolve("floor/rootfs").toString());
+            Path lower = dir.resolve("floor/rootfs");
+            Path layer = dir.resolve("floor/layers").resolve(id);
+            Path rootfs = lower;
+            if (!Boolean.getBoolean("bench.floorPlain")) {
+                rootfs = Files.createDirectories(layer.resolve("merged"));
+                Files.createDirectories(layer.resolve("diff"));
+                Files.createDirectories(layer.resolve("work"));
+                MountCalls.mount("overlay", rootfs.toString(), "overlay", 0, "lowerdir=" + lower + ",upperdir="
+                        + layer.resolve("diff") + ",workdir=" + layer.resolve("work"));
             }
+            ((ObjectNode) spec.get("root")).put("path", rootfs.toString());
             ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/crio-bench-floor/" + id);
             JSON.writeValue(bundle.resolve("config.json").toFile(), spec);
             ConmonLaunch launch = ConmonLaunch.builder().conmonPath("/usr/bin/conmon").runtimePath("/usr/sbin/runc")
@@ -301,6 +336,10 @@ public final class ContainerBenchmark {
             runc.start(id);
             long c = System.nanoTime();
             runc.delete(id, true);
+            if (!rootfs.equals(lower)) {
+                MountCalls.umount2IfMounted(rootfs.toString(), MountCalls.MNT_DETACH);
+                io.crio.daemon.sandbox.SandboxFiles.deleteTree(layer);
+            }
             into.create.add((b - a) / 1e6);
             into.start.add((c - b) / 1e6);
         }
