@@ -192,7 +192,7 @@ public final class ContainerManager {
             Path bundle = runDir.resolve("userdata");
             Path persist = Path.of(config.crio().root(), "overlay-containers", id, "userdata");
             Path logPath = logPath(id, c, sb);
-            Files.createDirectories(logPath.getParent());
+            directory(logPath.getParent());
             if (Files.notExists(logPath, LinkOption.NOFOLLOW_LINKS)) {
                 undo.push("remove log file " + logPath, () -> Files.deleteIfExists(logPath));
             }
@@ -225,9 +225,9 @@ public final class ContainerManager {
                     storage.deleteContainer(id);
                 }
             });
-            Path exitDir = Files.createDirectories(Path.of(rt.containerExitsDir()));
+            Path exitDir = directory(Path.of(rt.containerExitsDir()));
             Files.deleteIfExists(exitDir.resolve(id));
-            Path socketDir = Files.createDirectories(Path.of(rt.containerAttachSocketDir()));
+            Path socketDir = directory(Path.of(rt.containerAttachSocketDir()));
             ConmonLaunch launch = conmonLaunch(id, name, c, handler, bundle, persist, logPath, exitDir, socketDir);
             long[] spawnNanos = new long[1];
             Overlapped<ConmonLauncher.Spawned, ConmonException> conmon = Overlapped.start("conmon spawn " + id, () -> {
@@ -392,6 +392,11 @@ public final class ContainerManager {
                 .syslog(true)
                 .env(rt.effectiveMonitorEnv(handler.handler()))
                 .build();
+    }
+
+    /** {@code dir}, made with its parents unless it is there: the usual case, which then costs one stat. */
+    private static Path directory(Path dir) throws IOException {
+        return Files.isDirectory(dir) ? dir : Files.createDirectories(dir);
     }
 
     /** Host paths of bind mounts that do not exist are made as directories, as CRI-O does. */
@@ -600,7 +605,7 @@ public final class ContainerManager {
             com.fasterxml.jackson.databind.node.ArrayNode args = process.putArray("args");
             cmd.forEach(args::add);
             process.put("terminal", false);
-            Path work = Files.createDirectories(Path.of(config.crio().runroot(), "crio-exec"));
+            Path work = directory(Path.of(config.crio().runroot(), "crio-exec"));
             RuntimeSection rt = config.crio().runtime();
             return io.crio.conmon.ExecSync.run(new io.crio.conmon.ExecSync.Request(handler.conmonPath().toString(),
                     handler.runtimePath().toString(), handler.handler().runtimeRoot(), s.id(), s.name(),
