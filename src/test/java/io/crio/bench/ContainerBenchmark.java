@@ -329,7 +329,7 @@ public final class ContainerBenchmark {
                     .logPath(Files.createDirectories(dir.resolve("floor/logs")).resolve(id + ".log").toString())
                     .exitDir(Files.createDirectories(run.resolve("floor/exits")).toString())
                     .socketDir(Files.createDirectories(run.resolve("floor/attach")).toString())
-                    .persistDir(persist.toString()).build();
+                    .persistDir(persist.toString()).syslog(true).build(); // conmon as the daemon runs it
             long a = System.nanoTime();
             ConmonLauncher.create(launch, Duration.ofSeconds(60), pid -> { });
             long b = System.nanoTime();
