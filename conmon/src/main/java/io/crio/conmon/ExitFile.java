@@ -2,7 +2,6 @@ package io.crio.conmon;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 
@@ -12,11 +11,13 @@ public final class ExitFile {
     private ExitFile() {}
 
     public static OptionalInt read(Path exitDir, String containerId) {
-        try {
-            String text = Files.readString(exitDir.resolve(containerId)).trim();
-            return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
-        } catch (NoSuchFileException e) {
+        Path file = exitDir.resolve(containerId);
+        if (!Files.exists(file)) {
             return OptionalInt.empty();
+        }
+        try {
+            String text = Files.readString(file).trim();
+            return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
         } catch (IOException | NumberFormatException e) {
             return OptionalInt.empty();
         }

@@ -6,7 +6,6 @@ import io.crio.sys.StorageCalls;
 import io.crio.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -851,10 +850,11 @@ public final class ContainersStore implements AutoCloseable {
                 rootfs = mounts.mount(layerId, mountedAt);
                 mounted = true;
             }
-            madeGraphDir = !Files.exists(graphDir, LinkOption.NOFOLLOW_LINKS);
+            // (existence checks that follow links: the no-follow ones throw and catch inside the JDK)
+            madeGraphDir = !Files.exists(graphDir);
             AtomicFiles.createDirectory(graphDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
-            madeRunDir = !Files.exists(runDir, LinkOption.NOFOLLOW_LINKS);
-            madeRunUserdata = !Files.exists(runDir.resolve("userdata"), LinkOption.NOFOLLOW_LINKS);
+            madeRunDir = !Files.exists(runDir);
+            madeRunUserdata = !Files.exists(runDir.resolve("userdata"));
             AtomicFiles.createDirectory(runDir.resolve("userdata"), AtomicFiles.PRIVATE_DIR);
             LayerTable.Entry entry = layers.add(LayerTable.newRecord(layerId, layerNames, parent, now));
             ObjectNode record = ContainerTable.newRecord(id, names, imageId, layerId, metadata, now);
@@ -949,7 +949,7 @@ public final class ContainersStore implements AutoCloseable {
             byte[] b = new byte[32];
             ID_RANDOM.nextBytes(b);
             String id = java.util.HexFormat.of().formatHex(b);
-            if (layers.get(id) == null && !Files.exists(driver.dir(id), LinkOption.NOFOLLOW_LINKS)) {
+            if (layers.get(id) == null && !Files.exists(driver.dir(id))) {
                 return id;
             }
         }

@@ -81,7 +81,7 @@ final class OverlayDriver {
      */
     void create(String id, String parentId) throws IOException {
         Path dir = dir(id);
-        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(dir)) {
             log.warn("Layer directory {} already exists; removing it first", dir);
             remove(id);
         }
@@ -136,8 +136,11 @@ final class OverlayDriver {
             throw new NoSuchFileException(parentDir.resolve("link").toString(), null, "parent layer has no link file");
         }
         StringBuilder lower = new StringBuilder(LINK_DIR).append('/').append(parentLink);
+        Path lowerFile = parentDir.resolve("lower");
         try {
-            String parentLower = Files.readString(parentDir.resolve("lower"), StandardCharsets.US_ASCII).trim();
+            // a base layer has no lower file: looked for first, as a missing file costs two exceptions
+            String parentLower = !Files.exists(lowerFile) ? ""
+                    : Files.readString(lowerFile, StandardCharsets.US_ASCII).trim();
             if (!parentLower.isEmpty()) {
                 lower.append(':').append(parentLower);
             }

@@ -145,6 +145,9 @@ final class StoreJson {
         static final FileStamp ABSENT = new FileStamp(null, -1, -1);
 
         static FileStamp of(Path file) throws IOException {
+            if (!Files.exists(file)) {
+                return ABSENT;
+            }
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
                 Instant m = a.lastModifiedTime().toInstant();

@@ -123,6 +123,9 @@ public final class CgroupTree {
 
     private static void removeAll(List<Path> dirs) {
         for (int i = dirs.size() - 1; i >= 0; i--) {
+            if (!Files.isDirectory(dirs.get(i))) {
+                continue;
+            }
             try {
                 Files.deleteIfExists(dirs.get(i));
             } catch (DirectoryNotEmptyException e) {

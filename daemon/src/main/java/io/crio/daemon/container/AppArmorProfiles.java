@@ -134,7 +134,7 @@ public final class AppArmorProfiles {
         @Override
         public boolean enabled() {
             try {
-                return Files.readString(enabledFile).trim().startsWith("Y");
+                return Files.isRegularFile(enabledFile) && Files.readString(enabledFile).trim().startsWith("Y");
             } catch (IOException e) {
                 return false;
             }

@@ -193,10 +193,10 @@ public final class ContainerManager {
             Path persist = Path.of(config.crio().root(), "overlay-containers", id, "userdata");
             Path logPath = logPath(id, c, sb);
             directory(logPath.getParent());
-            if (Files.notExists(logPath, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(logPath)) {
                 undo.push("remove log file " + logPath, () -> Files.deleteIfExists(logPath));
             }
-            boolean madeRunDir = Files.notExists(runDir, LinkOption.NOFOLLOW_LINKS);
+            boolean madeRunDir = !Files.exists(runDir);
             AtomicFiles.createDirectory(bundle, AtomicFiles.PRIVATE_DIR);
             if (madeRunDir) {
                 undo.push("remove " + runDir, () -> io.crio.daemon.sandbox.SandboxFiles.deleteTree(runDir));
@@ -226,7 +226,9 @@ public final class ContainerManager {
                 }
             });
             Path exitDir = directory(Path.of(rt.containerExitsDir()));
-            Files.deleteIfExists(exitDir.resolve(id));
+            if (Files.exists(exitDir.resolve(id))) {
+                Files.deleteIfExists(exitDir.resolve(id));
+            }
             Path socketDir = directory(Path.of(rt.containerAttachSocketDir()));
             ConmonLaunch launch = conmonLaunch(id, name, c, handler, bundle, persist, logPath, exitDir, socketDir);
             long[] spawnNanos = new long[1];

@@ -203,8 +203,12 @@ public final class InfraContainers {
 
     /** The infra process's pid as the runtime recorded it, if any. */
     public OptionalInt pid(SandboxRecord sb) {
+        Path pidfile = Path.of(sb.runDir(), "pidfile");
+        if (!Files.exists(pidfile)) {
+            return OptionalInt.empty();
+        }
         try {
-            return OptionalInt.of(Integer.parseInt(Files.readString(Path.of(sb.runDir(), "pidfile")).trim()));
+            return OptionalInt.of(Integer.parseInt(Files.readString(pidfile).trim()));
         } catch (IOException | NumberFormatException e) {
             return OptionalInt.empty();
         }
