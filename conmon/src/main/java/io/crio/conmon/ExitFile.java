@@ -1,7 +1,7 @@
 package io.crio.conmon;
 
+import io.crio.sys.PresentFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 
@@ -11,12 +11,8 @@ public final class ExitFile {
     private ExitFile() {}
 
     public static OptionalInt read(Path exitDir, String containerId) {
-        Path file = exitDir.resolve(containerId);
-        if (!Files.exists(file)) {
-            return OptionalInt.empty();
-        }
         try {
-            String text = Files.readString(file).trim();
+            String text = PresentFiles.readString(exitDir.resolve(containerId)).orElse("").trim();
             return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
         } catch (IOException | NumberFormatException e) {
             return OptionalInt.empty();

@@ -1,5 +1,6 @@
 package io.crio.storage;
 
+import io.crio.sys.PresentFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
@@ -136,16 +137,11 @@ final class OverlayDriver {
             throw new NoSuchFileException(parentDir.resolve("link").toString(), null, "parent layer has no link file");
         }
         StringBuilder lower = new StringBuilder(LINK_DIR).append('/').append(parentLink);
-        Path lowerFile = parentDir.resolve("lower");
-        try {
-            // a base layer has no lower file: looked for first, as a missing file costs two exceptions
-            String parentLower = !Files.exists(lowerFile) ? ""
-                    : Files.readString(lowerFile, StandardCharsets.US_ASCII).trim();
-            if (!parentLower.isEmpty()) {
-                lower.append(':').append(parentLower);
-            }
-        } catch (NoSuchFileException e) {
-            // a base layer has no lower file
+        // a base layer has no lower file
+        String parentLower = PresentFiles.readString(parentDir.resolve("lower"), StandardCharsets.US_ASCII)
+                .orElse("").trim();
+        if (!parentLower.isEmpty()) {
+            lower.append(':').append(parentLower);
         }
         return lower.toString();
     }

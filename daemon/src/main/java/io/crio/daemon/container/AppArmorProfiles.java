@@ -3,6 +3,7 @@ package io.crio.daemon.container;
 import io.crio.api.v1.LinuxContainerSecurityContext;
 import io.crio.api.v1.SecurityProfile;
 import io.crio.daemon.server.CriException;
+import io.crio.sys.PresentFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,7 +135,7 @@ public final class AppArmorProfiles {
         @Override
         public boolean enabled() {
             try {
-                return Files.isRegularFile(enabledFile) && Files.readString(enabledFile).trim().startsWith("Y");
+                return PresentFiles.readString(enabledFile).orElse("").trim().startsWith("Y");
             } catch (IOException e) {
                 return false;
             }

@@ -16,6 +16,7 @@ import io.crio.oci.ExecutableLookup;
 import io.crio.oci.OciRuntimeCli;
 import io.crio.oci.spec.Spec;
 import io.crio.storage.ContainersStore;
+import io.crio.sys.PresentFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,12 +205,9 @@ public final class InfraContainers {
 
     /** The infra process's pid as the runtime recorded it, if any. */
     public OptionalInt pid(SandboxRecord sb) {
-        Path pidfile = Path.of(sb.runDir(), "pidfile");
-        if (!Files.exists(pidfile)) {
-            return OptionalInt.empty();
-        }
         try {
-            return OptionalInt.of(Integer.parseInt(Files.readString(pidfile).trim()));
+            Optional<String> pid = PresentFiles.readString(Path.of(sb.runDir(), "pidfile"));
+            return pid.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(pid.get().trim()));
         } catch (IOException | NumberFormatException e) {
             return OptionalInt.empty();
         }
