@@ -22,6 +22,7 @@ import io.crio.daemon.sandbox.PendingCreations;
 import io.crio.daemon.sandbox.Sandbox;
 import io.crio.daemon.sandbox.SandboxRecord;
 import io.crio.daemon.sandbox.UndoStack;
+import io.crio.daemon.server.AfterReply;
 import io.crio.daemon.server.CriException;
 import io.crio.image.ImageCatalog;
 import io.crio.oci.spec.Spec;
@@ -327,12 +328,14 @@ public final class ContainerManager {
             durable.join();
             store.register(state.apply(createdProc.containerPid()));
             undo.commit();
-            log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, spec {} ms, storage wait {} ms,"
-                            + " conmon+runtime {} ms (monitor cgroup {} ms), state {} ms; overlapped: conmon spawn {} ms,"
-                            + " storage mount {} ms, storage {} ms, state flush {} ms", id, name,
-                    ms(System.nanoTime() - entered), ms(t0 - entered), ms(imageNanos), ms(specNanos), ms(waitNanos),
-                    ms(conmonNanos), ms(placeNanos[0]), ms(System.nanoTime() - tState), ms(spawnNanos[0]),
-                    ms(storageNanos[1]), ms(storageNanos[0]), ms(stateFlushNanos[0]));
+            long done = System.nanoTime();
+            long[] steps = {t0 - entered, imageNanos, specNanos, waitNanos, conmonNanos, placeNanos[0], done - tState,
+                    spawnNanos[0], storageNanos[1], storageNanos[0], stateFlushNanos[0]};
+            AfterReply.run(() -> log.info("Created container {}: {} in {} ms: checks {} ms, image {} ms, spec {} ms,"
+                            + " storage wait {} ms, conmon+runtime {} ms (monitor cgroup {} ms), state {} ms; overlapped:"
+                            + " conmon spawn {} ms, storage mount {} ms, storage {} ms, state flush {} ms", id, name,
+                    ms(done - entered), ms(steps[0]), ms(steps[1]), ms(steps[2]), ms(steps[3]), ms(steps[4]),
+                    ms(steps[5]), ms(steps[6]), ms(steps[7]), ms(steps[8]), ms(steps[9]), ms(steps[10])));
         } catch (ConmonException | IOException e) {
             undo.rollback();
             throw new CriException(CriException.Kind.INTERNAL, "failed to create container " + name + ": "
@@ -456,8 +459,9 @@ public final class ContainerManager {
                         + " state could not be saved: " + ex.getMessage(), ex);
             }
             store.record(e, started);
-            log.info("Started container {}: {} in {} ms: runtime {} ms", s.id(), s.name(), ms(System.nanoTime() - entered),
-                    ms(runtimeNanos));
+            long took = System.nanoTime() - entered;
+            AfterReply.run(() -> log.info("Started container {}: {} in {} ms: runtime {} ms", s.id(), s.name(), ms(took),
+                    ms(runtimeNanos)));
         } finally {
             e.lock().unlock();
         }
@@ -496,7 +500,7 @@ public final class ContainerManager {
                 killQuietly(cli, s.id(), s.stopSignal().isEmpty() ? "TERM" : s.stopSignal());
                 if (awaitExit(s, Duration.ofSeconds(timeoutSeconds))) {
                     refresh(e);
-                    log.info("Stopped container {}: {}", s.id(), s.name());
+                    AfterReply.run(() -> log.info("Stopped container {}: {}", s.id(), s.name()));
                     return;
                 }
                 log.info("Container {} did not stop within {} s; killing it", s.id(), timeoutSeconds);
@@ -506,7 +510,7 @@ public final class ContainerManager {
                 throw new CriException(CriException.Kind.INTERNAL, "container " + s.id() + " did not exit after SIGKILL");
             }
             refresh(e);
-            log.info("Stopped container {}: {}", s.id(), s.name());
+            AfterReply.run(() -> log.info("Stopped container {}: {}", s.id(), s.name()));
         } finally {
             e.lock().unlock();
         }
@@ -542,7 +546,7 @@ public final class ContainerManager {
             store.delete(e);
             names.release(s.name(), s.id());
             pending.forget(s.name());
-            log.info("Removed container {}: {}", s.id(), s.name());
+            AfterReply.run(() -> log.info("Removed container {}: {}", s.id(), s.name()));
         } catch (IOException ex) {
             throw new CriException(CriException.Kind.INTERNAL, "failed to remove container " + s(e) + ": "
                     + ex.getMessage(), ex);

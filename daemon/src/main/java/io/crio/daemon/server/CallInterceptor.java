@@ -10,6 +10,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import org.slf4j.MDC;
 /**
  * Wraps every CRI call: gives it a request id, puts id and method into the logging context of every
  * callback, logs its start and its outcome once, maps exceptions thrown by the service to a gRPC status
- * (through {@link StatusMapper}), and enforces the configured maximum response size.
+ * (through {@link StatusMapper}), enforces the configured maximum response size and runs the work a call
+ * deferred until it had replied ({@link AfterReply}).
  */
 public final class CallInterceptor implements ServerInterceptor {
 
@@ -64,11 +66,14 @@ public final class CallInterceptor implements ServerInterceptor {
             @Override
             public void onHalfClose() {
                 ctx.enter();
+                // a unary handler replies from here; what it deferred until after the reply runs next
+                List<Runnable> outer = AfterReply.open();
                 try {
                     super.onHalfClose();
                 } catch (RuntimeException e) {
                     observed.close(StatusMapper.toStatus(e), new Metadata());
                 } finally {
+                    AfterReply.close(outer);
                     ctx.exit();
                 }
             }
