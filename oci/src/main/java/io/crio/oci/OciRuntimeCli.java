@@ -2,14 +2,17 @@ package io.crio.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.crio.sys.Spawn;
+import io.crio.sys.SyscallException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The OCI runtime's command line (runc and crun share it): {@code start}, {@code kill}, {@code delete},
@@ -19,33 +22,43 @@ import java.util.concurrent.TimeUnit;
 public final class OciRuntimeCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TIMEOUT_SECONDS = 60;
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    /** Far more than any command prints ({@code state} prints a few hundred bytes). */
+    private static final int MAX_OUTPUT_BYTES = 16 << 20;
+    private static final int SIGKILL = 9;
 
     private final String runtimePath;
     private final String root;
     private final boolean systemdCgroup;
+    private final Duration timeout;
 
     public OciRuntimeCli(String runtimePath, String root, boolean systemdCgroup) {
+        this(runtimePath, root, systemdCgroup, DEFAULT_TIMEOUT);
+    }
+
+    /** A command line whose commands are killed when they run longer than {@code timeout}. */
+    OciRuntimeCli(String runtimePath, String root, boolean systemdCgroup, Duration timeout) {
         this.runtimePath = runtimePath;
         this.root = root;
         this.systemdCgroup = systemdCgroup;
+        this.timeout = timeout;
     }
 
     public void start(String id) throws IOException {
-        run(List.of("start", id), null);
+        run(List.of("start", id));
     }
 
     public void kill(String id, String signal) throws IOException {
-        run(List.of("kill", id, signal), null);
+        run(List.of("kill", id, signal));
     }
 
     /** Deletes the container; {@code force} also kills a running one. */
     public void delete(String id, boolean force) throws IOException {
-        run(force ? List.of("delete", "--force", id) : List.of("delete", id), null);
+        run(force ? List.of("delete", "--force", id) : List.of("delete", id));
     }
 
     public JsonNode state(String id) throws IOException {
-        return JSON.readTree(run(List.of("state", id), null));
+        return JSON.readTree(run(List.of("state", id)));
     }
 
     /** Applies new resources ({@code linux.resources} JSON of the runtime spec) to a running container. */
@@ -53,7 +66,7 @@ public final class OciRuntimeCli {
         Path file = Files.createTempFile("crio-update-", ".json");
         try {
             Files.write(file, resourcesJson);
-            run(List.of("update", "--resources", file.toString(), id), null);
+            run(List.of("update", "--resources", file.toString(), id));
         } finally {
             Files.deleteIfExists(file);
         }
@@ -73,38 +86,59 @@ public final class OciRuntimeCli {
         return cmd;
     }
 
-    private byte[] run(List<String> args, byte[] stdin) throws IOException {
-        Process p = new ProcessBuilder(command(args)).redirectInput(ProcessBuilder.Redirect.PIPE).start();
-        p.getOutputStream().close();
-        byte[][] err = new byte[1][];
-        Thread errReader = Thread.ofVirtual().start(() -> err[0] = readQuietly(p.getErrorStream()));
-        byte[] out = p.getInputStream().readAllBytes();
+    /**
+     * Runs one command and returns its standard output. The runtime is started with posix_spawn(3) and read
+     * through two pipes on the calling thread: no helper process, reaper thread or reader thread per call.
+     */
+    private byte[] run(List<String> args) throws IOException {
+        List<String> cmd = command(args);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Spawn.Pipe out = Spawn.pipe();
+        Spawn.Pipe err = null;
+        int pid;
         try {
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command(args)) + " did not finish within " + TIMEOUT_SECONDS + " s");
-            }
-            errReader.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("interrupted while running " + runtimePath, e);
+            err = Spawn.pipe();
+            pid = Spawn.spawn(new Spawn.SpawnRequest(runtimePath, cmd, System.getenv(),
+                    Map.of(1, out.writeFd(), 2, err.writeFd()), null, null, null, false));
+        } catch (SyscallException e) {
+            Spawn.close(out.readFd());
+            Spawn.close(err == null ? -1 : err.readFd());
+            throw new IOException("cannot run " + runtimePath + ": " + e.getMessage(), e);
+        } finally {
+            Spawn.close(out.writeFd());
+            Spawn.close(err == null ? -1 : err.writeFd());
         }
-        if (p.exitValue() != 0) {
-            String message = new String(err[0] == null ? new byte[0] : err[0], StandardCharsets.UTF_8).trim();
+        Spawn.Output output;
+        try {
+            output = Spawn.readBoth(out.readFd(), err.readFd(), timeout, MAX_OUTPUT_BYTES);
+        } catch (Spawn.TimeoutException | IllegalStateException e) {
+            killAndReap(pid);
+            throw new IOException(String.join(" ", cmd) + " did not finish: " + e.getMessage(), e);
+        } finally {
+            Spawn.close(out.readFd());
+            Spawn.close(err.readFd());
+        }
+        OptionalInt exit = Spawn.waitExit(pid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        if (exit.isEmpty()) {
+            killAndReap(pid);
+            throw new IOException(String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + " s");
+        }
+        if (exit.getAsInt() != 0) {
+            String message = new String(output.err(), StandardCharsets.UTF_8).trim();
             if (message.isEmpty()) {
-                message = new String(out, StandardCharsets.UTF_8).trim();
+                message = new String(output.out(), StandardCharsets.UTF_8).trim();
             }
-            throw new IOException(runtimePath + " " + args.get(0) + " failed (exit " + p.exitValue() + "): " + message);
+            throw new IOException(runtimePath + " " + args.get(0) + " failed (exit " + exit.getAsInt() + "): " + message);
         }
-        return out;
+        return output.out();
     }
 
-    private static byte[] readQuietly(InputStream in) {
+    private static void killAndReap(int pid) {
         try {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            return new byte[0];
+            Spawn.kill(pid, SIGKILL);
+        } catch (SyscallException gone) {
+            // it ended meanwhile; it is reaped below
         }
+        Spawn.waitExit(pid, Duration.ofSeconds(5));
     }
 }

@@ -327,6 +327,64 @@ public final class Spawn {
         }
     }
 
+    /** What a child wrote on two descriptors, each read to its end. */
+    public record Output(byte[] out, byte[] err) {}
+
+    /**
+     * Reads both descriptors to their end at once (a child blocked on a full stderr pipe cannot finish its
+     * stdout), at most {@code maxBytes} each; TimeoutException when both ends do not come in time.
+     */
+    public static Output readBoth(int outFd, int errFd, Duration timeout, int maxBytes) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteArrayOutputStream[] got = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
+        int[] fds = {outFd, errFd};
+        boolean[] open = {true, true};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            MemorySegment pfds = arena.allocate(16, 4);
+            MemorySegment buf = arena.allocate(8192);
+            while (open[0] || open[1]) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new TimeoutException("no end of data on descriptors " + outFd + " and " + errFd + " within "
+                            + timeout.toMillis() + " ms");
+                }
+                for (int i = 0; i < 2; i++) {
+                    // a negative descriptor is skipped by poll(2)
+                    pfds.set(INT, i * 8L, open[i] ? fds[i] : -1);
+                    pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 4, POLLIN);
+                    pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
+                }
+                int ready = (int) POLL.invokeExact(state, pfds, 2L, (int) Math.min(left, Integer.MAX_VALUE));
+                if (ready < 0 && Libc.errno(state) != EINTR) {
+                    Libc.check("poll", ready, state);
+                }
+                for (int i = 0; i < 2 && ready > 0; i++) {
+                    if (!open[i] || pfds.get(ValueLayout.JAVA_SHORT, i * 8L + 6) == 0) {
+                        continue;
+                    }
+                    long n = (long) READ.invokeExact(state, fds[i], buf, buf.byteSize());
+                    if (n < 0) {
+                        if (Libc.errno(state) == EINTR) {
+                            continue;
+                        }
+                        Libc.check("read", n, state);
+                    }
+                    if (n == 0) {
+                        open[i] = false;
+                    } else if (got[i].size() + n > maxBytes) {
+                        throw new IllegalStateException("more than " + maxBytes + " bytes on descriptor " + fds[i]);
+                    } else {
+                        got[i].write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+                    }
+                }
+            }
+            return new Output(got[0].toByteArray(), got[1].toByteArray());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
      * Reads what is available once data arrives, at most {@code maxBytes}: an empty array at end of file;
      * TimeoutException when nothing arrives in time.
