@@ -48,6 +48,7 @@ final class ClientWarmup {
                 expectFailure(() -> client.runtime().startContainer(start));
             }
         }
+        io.crio.daemon.sandbox.SandboxFiles.deleteTree(dir);
         System.out.printf("client warmed with %d x 3 calls against a separate daemon in %.1f s%n", CALLS,
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -107,13 +107,19 @@ public final class ContainerBenchmark {
                 List<Double> remove = new ArrayList<>();
                 Floor floor = new Floor(new ArrayList<>(), new ArrayList<>());
                 // daemon and floor cycles alternate, so that both see the same state of a noisy host
-                for (int i = -3; i < cycles; i++) {
+                int warmup = Integer.getInteger("bench.warmupCycles", 3);
+                long[] cpuBefore = null;
+                for (int i = -warmup; i < cycles; i++) {
                     boolean counted = i >= 0;
+                    if (i == 0) {
+                        cpuBefore = cpuTicks(crio.pid());
+                    }
                     cycle(client, podId, pod, image, "c" + i, counted ? create : new ArrayList<>(),
                             counted ? start : new ArrayList<>(), counted ? stop : new ArrayList<>(),
                             counted ? remove : new ArrayList<>());
                     floorDriver.cycle(counted ? floor : new Floor(new ArrayList<>(), new ArrayList<>()));
                 }
+                long[] cpuAfter = cpuTicks(crio.pid());
                 List<Double> version = new ArrayList<>();
                 for (int i = 0; i < cycles; i++) {
                     long a = System.nanoTime();
@@ -149,6 +155,8 @@ public final class ContainerBenchmark {
                     paired.add(createStart.get(i) - floorSums.get(i));
                 }
                 line("create+start minus floor (paired)", paired);
+                System.out.printf("daemon CPU per cycle (create+start+stop+remove): %.1f ms user, %.1f ms system%n",
+                        (cpuAfter[0] - cpuBefore[0]) * 10.0 / cycles, (cpuAfter[1] - cpuBefore[1]) * 10.0 / cycles);
                 System.out.println("daemon split of CreateContainer, p50: " + split(crio.log(), "Created container"));
                 System.out.println("daemon split of StartContainer, p50: " + split(crio.log(), "Started container"));
 
@@ -188,13 +196,21 @@ public final class ContainerBenchmark {
                 client.runtime().removePodSandbox(io.crio.api.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
             }
         } finally {
-            if (!run.startsWith(dir)) {
-                try {
-                    io.crio.daemon.sandbox.SandboxFiles.deleteTree(run);
-                } catch (java.io.IOException e) {
-                    System.err.println("could not remove " + run + ": " + e.getMessage());
-                }
+            if (Boolean.getBoolean("bench.keep")) {
+                System.out.println("kept for inspection: " + dir + " (daemon log crio-*.log) and " + run);
+            } else {
+                removeUnmounted(run);
+                removeUnmounted(dir);
             }
+        }
+    }
+
+    /** Removes a directory of the benchmark (refused, and said, while something is mounted beneath it). */
+    static void removeUnmounted(Path dir) {
+        try {
+            io.crio.daemon.sandbox.SandboxFiles.deleteTree(dir);
+        } catch (java.io.IOException e) {
+            System.err.println("could not remove " + dir + ": " + e.getMessage());
         }
     }
 
@@ -231,8 +247,9 @@ public final class ContainerBenchmark {
 
     static void cycle(CriClient client, String podId, PodSandboxConfig pod, String image, String name,
                       List<Double> create, List<Double> start, List<Double> stop, List<Double> remove) {
+        CreateContainerRequest createRequest = request(podId, pod, image, name);
         long a = System.nanoTime();
-        String id = client.runtime().createContainer(request(podId, pod, image, name)).getContainerId();
+        String id = client.runtime().createContainer(createRequest).getContainerId();
         long b = System.nanoTime();
         client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         long c = System.nanoTime();
@@ -343,6 +360,13 @@ public final class ContainerBenchmark {
             into.create.add((b - a) / 1e6);
             into.start.add((c - b) / 1e6);
         }
+    }
+
+    /** User and system CPU time of a process, in clock ticks (10 ms). */
+    static long[] cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     static long rss(long pid) throws Exception {

@@ -43,8 +43,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CRI RuntimeService: runtime-level calls and the pod sandbox calls; the container calls answer
- * UNIMPLEMENTED (the generated base class) until the container lifecycle exists.
+ * The CRI RuntimeService: runtime-level calls here, the pod sandbox calls through {@link PodSandboxCalls} and
+ * the container calls through {@link ContainerCalls}; calls not overridden answer UNIMPLEMENTED (the generated
+ * base class).
  */
 public final class RuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
 
