@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
+import io.crio.sys.Spawn;
+import io.crio.sys.SyscallException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -259,9 +257,6 @@ public final class CniExecutor {
         } catch (IOException e) {
             throw new CniPluginException(type, net.name(), command, CniPluginException.NO_CODE,
                     "cannot run " + binary + ": " + e.getMessage(), "");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CniPluginException(type, net.name(), command, CniPluginException.NO_CODE, "interrupted", "");
         }
         if (out.timedOut()) {
             throw new CniPluginException(type, net.name(), command, CniPluginException.NO_CODE,
@@ -331,102 +326,24 @@ public final class CniExecutor {
 
     private record Output(int exitCode, boolean timedOut, byte[] stdout, boolean stdoutTruncated, String stderr) {}
 
-    private Output run(Path binary, Map<String, String> env, byte[] stdin) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(binary.toString());
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        BoundedSink stdout = new BoundedSink(MAX_STDOUT);
-        BoundedSink stderr = new BoundedSink(MAX_STDERR);
-        Thread outReader = Thread.ofVirtual().name("cni-stdout").start(() -> stdout.drain(p.getInputStream()));
-        Thread errReader = Thread.ofVirtual().name("cni-stderr").start(() -> stderr.drain(p.getErrorStream()));
-        Thread writer = Thread.ofVirtual().name("cni-stdin").start(() -> {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(stdin);
-            } catch (IOException e) {
-                // The plugin exited or closed stdin without reading all of it; its exit status tells.
-            }
-        });
-        boolean exited;
+    /**
+     * Runs the plugin with posix_spawn(3), its configuration on stdin from a private temporary file, its output
+     * read on this thread (no helper process or reader threads per plugin call).
+     */
+    private Output run(Path binary, Map<String, String> env, byte[] stdin) throws IOException {
+        Path input = Files.createTempFile("crio-cni-", ".json");
+        Spawn.Finished done;
         try {
-            exited = p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            killTree(p);
-            throw e;
+            Files.write(input, stdin);
+            done = Spawn.runToEnd(new Spawn.SpawnRequest(binary.toString(), List.of(binary.toString()), env, Map.of(),
+                    input.toString(), null, null, false), timeout, MAX_STDOUT, MAX_STDERR, OUTPUT_GRACE);
+        } catch (SyscallException e) {
+            throw new IOException(e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(input);
         }
-        if (!exited) {
-            killTree(p);
-        }
-        // A process the plugin left running may hold its output open; do not wait for it for long.
-        long deadline = System.nanoTime() + OUTPUT_GRACE.toNanos();
-        for (Thread t : List.of(outReader, errReader, writer)) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                t.join(Duration.ofNanos(left));
-            }
-        }
-        if (outReader.isAlive() || errReader.isAlive()) {
-            log.debug("Output of CNI plugin {} still open after it exited", binary);
-        }
-        return new Output(exited ? p.exitValue() : -1, !exited, stdout.bytes(), stdout.truncated(),
-                new String(stderr.bytes(), StandardCharsets.UTF_8).strip()
-                        + (stderr.truncated() ? " [truncated]" : ""));
-    }
-
-    /** Kills the process and everything it started. */
-    private static void killTree(Process p) {
-        List<ProcessHandle> descendants = p.descendants().toList();
-        p.destroyForcibly();
-        for (ProcessHandle d : descendants) {
-            d.descendants().forEach(ProcessHandle::destroyForcibly);
-            d.destroyForcibly();
-        }
-        try {
-            p.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Keeps the first {@code limit} bytes of a stream and reads (and discards) the rest until it ends. */
-    private static final class BoundedSink {
-        private final int limit;
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        private boolean truncated;
-
-        BoundedSink(int limit) {
-            this.limit = limit;
-        }
-
-        void drain(InputStream in) {
-            byte[] chunk = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(chunk)) > 0) {
-                    append(chunk, n);
-                }
-            } catch (IOException e) {
-                // Stream closed; keep what was read.
-            }
-        }
-
-        private synchronized void append(byte[] chunk, int n) {
-            int room = limit - buf.size();
-            if (n > room) {
-                truncated = true;
-            }
-            if (room > 0) {
-                buf.write(chunk, 0, Math.min(n, room));
-            }
-        }
-
-        synchronized byte[] bytes() {
-            return buf.toByteArray();
-        }
-
-        synchronized boolean truncated() {
-            return truncated;
-        }
+        return new Output(done.exitCode(), done.timedOut(), done.out(), done.outTruncated(),
+                new String(done.err(), StandardCharsets.UTF_8).strip() + (done.errTruncated() ? " [truncated]" : ""));
     }
 
     // ---- result cache ----

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * The OCI runtime's command line (runc and crun share it): {@code start}, {@code kill}, {@code delete},
@@ -25,7 +24,8 @@ public final class OciRuntimeCli {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     /** Far more than any command prints ({@code state} prints a few hundred bytes). */
     private static final int MAX_OUTPUT_BYTES = 16 << 20;
-    private static final int SIGKILL = 9;
+    /** How long output held open by something the runtime left running is waited for once it has exited. */
+    private static final Duration OUTPUT_GRACE = Duration.ofSeconds(2);
 
     private final String runtimePath;
     private final String root;
@@ -92,53 +92,27 @@ public final class OciRuntimeCli {
      */
     private byte[] run(List<String> args) throws IOException {
         List<String> cmd = command(args);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Spawn.Pipe out = Spawn.pipe();
-        Spawn.Pipe err = null;
-        int pid;
+        Spawn.Finished done;
         try {
-            err = Spawn.pipe();
-            pid = Spawn.spawn(new Spawn.SpawnRequest(runtimePath, cmd, System.getenv(),
-                    Map.of(1, out.writeFd(), 2, err.writeFd()), null, null, null, false));
+            done = Spawn.runToEnd(new Spawn.SpawnRequest(runtimePath, cmd, System.getenv(), Map.of(), null, null, null,
+                    false), timeout, MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES, OUTPUT_GRACE);
         } catch (SyscallException e) {
-            Spawn.close(out.readFd());
-            Spawn.close(err == null ? -1 : err.readFd());
             throw new IOException("cannot run " + runtimePath + ": " + e.getMessage(), e);
-        } finally {
-            Spawn.close(out.writeFd());
-            Spawn.close(err == null ? -1 : err.writeFd());
         }
-        Spawn.Output output;
-        try {
-            output = Spawn.readBoth(out.readFd(), err.readFd(), timeout, MAX_OUTPUT_BYTES);
-        } catch (Spawn.TimeoutException | IllegalStateException e) {
-            killAndReap(pid);
-            throw new IOException(String.join(" ", cmd) + " did not finish: " + e.getMessage(), e);
-        } finally {
-            Spawn.close(out.readFd());
-            Spawn.close(err.readFd());
+        if (done.timedOut()) {
+            throw new IOException(String.join(" ", cmd) + " did not finish within " + timeout.toMillis()
+                    + " ms and was killed");
         }
-        OptionalInt exit = Spawn.waitExit(pid, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        if (exit.isEmpty()) {
-            killAndReap(pid);
-            throw new IOException(String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + " s");
-        }
-        if (exit.getAsInt() != 0) {
-            String message = new String(output.err(), StandardCharsets.UTF_8).trim();
+        if (done.exitCode() != 0) {
+            String message = new String(done.err(), StandardCharsets.UTF_8).trim();
             if (message.isEmpty()) {
-                message = new String(output.out(), StandardCharsets.UTF_8).trim();
+                message = new String(done.out(), StandardCharsets.UTF_8).trim();
             }
-            throw new IOException(runtimePath + " " + args.get(0) + " failed (exit " + exit.getAsInt() + "): " + message);
+            throw new IOException(runtimePath + " " + args.get(0) + " failed (exit " + done.exitCode() + "): " + message);
         }
-        return output.out();
-    }
-
-    private static void killAndReap(int pid) {
-        try {
-            Spawn.kill(pid, SIGKILL);
-        } catch (SyscallException gone) {
-            // it ended meanwhile; it is reaped below
+        if (done.outTruncated()) {
+            throw new IOException(String.join(" ", cmd) + " printed more than " + MAX_OUTPUT_BYTES + " bytes");
         }
-        Spawn.waitExit(pid, Duration.ofSeconds(5));
+        return done.out();
     }
 }

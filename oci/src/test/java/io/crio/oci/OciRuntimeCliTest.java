@@ -80,7 +80,7 @@ class OciRuntimeCliTest {
                 Duration.ofMillis(500));
         long t0 = System.nanoTime();
         IOException e = assertThrows(IOException.class, () -> cli.start("abc"));
-        assertTrue(e.getMessage().contains("did not finish"), e.getMessage());
+        assertTrue(e.getMessage().contains("did not finish within 500 ms and was killed"), e.getMessage());
         assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos());
         long pid = Long.parseLong(Files.readString(pidFile).trim());
         assertFalse(Files.exists(Path.of("/proc/" + pid)), "the runtime was killed and reaped");

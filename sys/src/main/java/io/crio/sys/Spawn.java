@@ -327,35 +327,81 @@ public final class Spawn {
         }
     }
 
-    /** What a child wrote on two descriptors, each read to its end. */
-    public record Output(byte[] out, byte[] err) {}
+    /**
+     * How a program run by {@link #runToEnd} ended: its exit code (or 128 + signal; -1 when it was killed at
+     * the timeout) and the first bytes of what it wrote on stdout and stderr.
+     */
+    public record Finished(int exitCode, boolean timedOut, byte[] out, boolean outTruncated, byte[] err,
+                           boolean errTruncated) {}
 
     /**
-     * Reads both descriptors to their end at once (a child blocked on a full stderr pipe cannot finish its
-     * stdout), at most {@code maxBytes} each; TimeoutException when both ends do not come in time.
+     * Runs a program to its end on the calling thread: its stdout and stderr are read through pipes (the first
+     * {@code maxOut} and {@code maxErr} bytes kept, the rest read and dropped) while a pidfd tells when it
+     * exits; no helper process or thread. Once it has exited, output still held open by something it left
+     * running is waited for at most {@code outputGrace}. At {@code timeout} the program and everything it
+     * started are killed. The request's stdout and stderr paths are not used.
      */
-    public static Output readBoth(int outFd, int errFd, Duration timeout, int maxBytes) {
+    public static Finished runToEnd(SpawnRequest req, Duration timeout, int maxOut, int maxErr, Duration outputGrace) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Pipe out = pipe();
+        Pipe err = null;
+        int pid;
+        try {
+            err = pipe();
+            Map<Integer, Integer> fds = new java.util.HashMap<>(req.childFds());
+            fds.put(1, out.writeFd());
+            fds.put(2, err.writeFd());
+            pid = spawn(new SpawnRequest(req.path(), req.argv(), req.env(), fds, req.stdin(), null, null, req.setsid(),
+                    req.cwd()));
+        } catch (RuntimeException e) {
+            close(out.readFd());
+            close(err == null ? -1 : err.readFd());
+            throw e;
+        } finally {
+            close(out.writeFd());
+            close(err == null ? -1 : err.writeFd());
+        }
+        int pidfd = pidfdOpen(pid);
+        int[] fds = {out.readFd(), err.readFd(), pidfd};
+        int[] limits = {maxOut, maxErr};
         ByteArrayOutputStream[] got = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
-        int[] fds = {outFd, errFd};
-        boolean[] open = {true, true};
+        boolean[] truncated = new boolean[2];
+        boolean[] open = {true, true, pidfd >= 0};
+        int exit = -1;
+        boolean exited = false;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.captureState(arena);
-            MemorySegment pfds = arena.allocate(16, 4);
+            MemorySegment status = arena.allocate(INT);
+            MemorySegment pfds = arena.allocate(24, 4);
             MemorySegment buf = arena.allocate(8192);
-            while (open[0] || open[1]) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    throw new TimeoutException("no end of data on descriptors " + outFd + " and " + errFd + " within "
-                            + timeout.toMillis() + " ms");
+            long outputDeadline = deadline;
+            while (true) {
+                if (!exited) {
+                    OptionalInt ended = reap(pid, state, status);
+                    if (ended.isPresent()) {
+                        exited = true;
+                        exit = ended.getAsInt();
+                        open[2] = false;
+                        outputDeadline = Math.min(deadline, System.nanoTime() + outputGrace.toNanos());
+                    }
                 }
-                for (int i = 0; i < 2; i++) {
+                if (exited && !open[0] && !open[1]) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (now >= (exited ? outputDeadline : deadline)) {
+                    break;
+                }
+                for (int i = 0; i < 3; i++) {
                     // a negative descriptor is skipped by poll(2)
                     pfds.set(INT, i * 8L, open[i] ? fds[i] : -1);
                     pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 4, POLLIN);
                     pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
                 }
-                int ready = (int) POLL.invokeExact(state, pfds, 2L, (int) Math.min(left, Integer.MAX_VALUE));
+                // without a pidfd (kernels before 5.3) the exit is looked for every 20 ms
+                long waitMillis = ((exited ? outputDeadline : deadline) - now + 999_999) / 1_000_000;
+                int pollMillis = (int) Math.min(pidfd < 0 && !exited ? 20 : waitMillis, Integer.MAX_VALUE);
+                int ready = (int) POLL.invokeExact(state, pfds, 3L, pollMillis);
                 if (ready < 0 && Libc.errno(state) != EINTR) {
                     Libc.check("poll", ready, state);
                 }
@@ -372,16 +418,41 @@ public final class Spawn {
                     }
                     if (n == 0) {
                         open[i] = false;
-                    } else if (got[i].size() + n > maxBytes) {
-                        throw new IllegalStateException("more than " + maxBytes + " bytes on descriptor " + fds[i]);
-                    } else {
-                        got[i].write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+                        continue;
+                    }
+                    int keep = (int) Math.min(n, limits[i] - got[i].size());
+                    if (keep < n) {
+                        truncated[i] = true;
+                    }
+                    if (keep > 0) {
+                        got[i].write(buf.asSlice(0, keep).toArray(ValueLayout.JAVA_BYTE), 0, keep);
                     }
                 }
             }
-            return new Output(got[0].toByteArray(), got[1].toByteArray());
+            if (!exited) {
+                killTree(pid);
+                waitExit(pid, Duration.ofSeconds(5));
+            }
+            return new Finished(exited ? exit : -1, !exited, got[0].toByteArray(), truncated[0], got[1].toByteArray(),
+                    truncated[1]);
         } catch (Throwable t) {
             throw rethrow(t);
+        } finally {
+            close(fds[0]);
+            close(fds[1]);
+            close(pidfd);
+        }
+    }
+
+    /** Kills a process and everything it started (the descendants first, so that none is re-parented away). */
+    private static void killTree(int pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        });
+        try {
+            kill(pid, SIGKILL);
+        } catch (SyscallException gone) {
+            // it ended meanwhile; the caller reaps it
         }
     }
 

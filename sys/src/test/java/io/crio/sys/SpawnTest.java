@@ -1,6 +1,7 @@
 package io.crio.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -156,5 +157,55 @@ class SpawnTest {
         SyscallException e = assertThrows(SyscallException.class, () -> Spawn.spawn(new Spawn.SpawnRequest(
                 "/does/not/exist", List.of("x"), Map.of(), Map.of(), null, null, null, false)));
         assertEquals(2, e.errno());
+    }
+
+    private static Spawn.SpawnRequest script(String body, String stdin) {
+        return new Spawn.SpawnRequest("/bin/sh", List.of("sh", "-c", body), Map.of("PATH", "/usr/bin:/bin"), Map.of(),
+                stdin, null, null, false);
+    }
+
+    @Test
+    void runToEndKeepsTheFirstBytesOfEachStreamAndTheExitCode() throws Exception {
+        Path in = Files.writeString(dir.resolve("stdin"), "from stdin");
+        Spawn.Finished f = Spawn.runToEnd(script("cat; echo; head -c 200000 /dev/zero | tr '\\0' e >&2; exit 7",
+                in.toString()), Duration.ofSeconds(10), 1024, 100, Duration.ofSeconds(2));
+        assertEquals(7, f.exitCode());
+        assertFalse(f.timedOut());
+        assertEquals("from stdin\n", new String(f.out(), StandardCharsets.UTF_8));
+        assertFalse(f.outTruncated());
+        assertEquals("e".repeat(100), new String(f.err(), StandardCharsets.UTF_8));
+        assertTrue(f.errTruncated(), "the rest of stderr was read and dropped");
+    }
+
+    @Test
+    void runToEndWaitsOnlyBrieflyForOutputHeldByALeftoverProcess() throws Exception {
+        Path pidFile = dir.resolve("left.pid");
+        long t0 = System.nanoTime();
+        Spawn.Finished f = Spawn.runToEnd(script("echo started; sleep 30 & echo $! > " + pidFile + "; exit 0", null),
+                Duration.ofSeconds(20), 1024, 1024, Duration.ofMillis(300));
+        long took = System.nanoTime() - t0;
+        try {
+            assertEquals(0, f.exitCode());
+            assertFalse(f.timedOut());
+            assertEquals("started\n", new String(f.out(), StandardCharsets.UTF_8));
+            assertTrue(took < Duration.ofSeconds(10).toNanos(), "returned after the grace, not the timeout: " + took);
+        } finally {
+            Spawn.kill(Integer.parseInt(Files.readString(pidFile).trim()), 9);
+        }
+    }
+
+    @Test
+    void runToEndKillsTheProgramAndWhatItStartedAtTheTimeout() throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        Spawn.Finished f = Spawn.runToEnd(script("sleep 60 & echo $! > " + pidFile + "; wait", null),
+                Duration.ofMillis(500), 1024, 1024, Duration.ofSeconds(2));
+        assertTrue(f.timedOut());
+        assertEquals(-1, f.exitCode());
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the grandchild was killed");
     }
 }
