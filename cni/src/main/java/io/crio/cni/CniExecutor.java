@@ -327,20 +327,20 @@ public final class CniExecutor {
     private record Output(int exitCode, boolean timedOut, byte[] stdout, boolean stdoutTruncated, String stderr) {}
 
     /**
-     * Runs the plugin with posix_spawn(3), its configuration on stdin from a private temporary file, its output
-     * read on this thread (no helper process or reader threads per plugin call).
+     * Runs the plugin with posix_spawn(3), its configuration on stdin from a file in memory, its output read on
+     * this thread (no helper process or reader threads per plugin call).
      */
     private Output run(Path binary, Map<String, String> env, byte[] stdin) throws IOException {
-        Path input = Files.createTempFile("crio-cni-", ".json");
         Spawn.Finished done;
+        int input = -1;
         try {
-            Files.write(input, stdin);
-            done = Spawn.runToEnd(new Spawn.SpawnRequest(binary.toString(), List.of(binary.toString()), env, Map.of(),
-                    input.toString(), null, null, false), timeout, MAX_STDOUT, MAX_STDERR, OUTPUT_GRACE);
+            input = Spawn.memoryFile("cni-config", stdin);
+            done = Spawn.runToEnd(new Spawn.SpawnRequest(binary.toString(), List.of(binary.toString()), env,
+                    Map.of(0, input), null, null, null, false), timeout, MAX_STDOUT, MAX_STDERR, OUTPUT_GRACE);
         } catch (SyscallException e) {
             throw new IOException(e.getMessage(), e);
         } finally {
-            Files.deleteIfExists(input);
+            Spawn.close(input);
         }
         return new Output(done.exitCode(), done.timedOut(), done.out(), done.outTruncated(),
                 new String(done.err(), StandardCharsets.UTF_8).strip() + (done.errTruncated() ? " [truncated]" : ""));

@@ -76,6 +76,7 @@ public final class Spawn {
     static final int ECHILD = 10;
     static final int SIGKILL = 9;
     static final int SIGSTOP = 19;
+    private static final int INTERRUPT_CHECK_MILLIS = 250;
     /** Sizes of glibc's opaque types, rounded up generously. */
     private static final long FILE_ACTIONS_SIZE = 256;
     private static final long SPAWNATTR_SIZE = 1024;
@@ -119,6 +120,9 @@ public final class Spawn {
             FunctionDescriptor.of(LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1),
             Linker.Option.captureCallState("errno"));
     private static final MethodHandle KILL = errno("kill", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle MEMFD_CREATE = errno("memfd_create", FunctionDescriptor.of(INT, PTR, INT));
+    private static final MethodHandle PWRITE = errno("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG));
+    private static final int MFD_CLOEXEC = 1;
 
     private Spawn() {}
 
@@ -339,7 +343,8 @@ public final class Spawn {
      * {@code maxOut} and {@code maxErr} bytes kept, the rest read and dropped) while a pidfd tells when it
      * exits; no helper process or thread. Once it has exited, output still held open by something it left
      * running is waited for at most {@code outputGrace}. At {@code timeout} the program and everything it
-     * started are killed. The request's stdout and stderr paths are not used.
+     * started are killed, as they are when the calling thread is interrupted (the interrupt stays set). The
+     * request's stdout and stderr paths are not used.
      */
     public static Finished runToEnd(SpawnRequest req, Duration timeout, int maxOut, int maxErr, Duration outputGrace) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -361,15 +366,15 @@ public final class Spawn {
             close(out.writeFd());
             close(err == null ? -1 : err.writeFd());
         }
-        int pidfd = pidfdOpen(pid);
-        int[] fds = {out.readFd(), err.readFd(), pidfd};
-        int[] limits = {maxOut, maxErr};
-        ByteArrayOutputStream[] got = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
-        boolean[] truncated = new boolean[2];
-        boolean[] open = {true, true, pidfd >= 0};
-        int exit = -1;
+        int[] fds = {out.readFd(), err.readFd(), -1};
         boolean exited = false;
         try (Arena arena = Arena.ofConfined()) {
+            fds[2] = pidfdOpen(pid);
+            int[] limits = {maxOut, maxErr};
+            ByteArrayOutputStream[] got = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
+            boolean[] truncated = new boolean[2];
+            boolean[] open = {true, true, fds[2] >= 0};
+            int exit = -1;
             MemorySegment state = Libc.captureState(arena);
             MemorySegment status = arena.allocate(INT);
             MemorySegment pfds = arena.allocate(24, 4);
@@ -389,7 +394,7 @@ public final class Spawn {
                     break;
                 }
                 long now = System.nanoTime();
-                if (now >= (exited ? outputDeadline : deadline)) {
+                if (now >= (exited ? outputDeadline : deadline) || Thread.currentThread().isInterrupted()) {
                     break;
                 }
                 for (int i = 0; i < 3; i++) {
@@ -398,9 +403,10 @@ public final class Spawn {
                     pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 4, POLLIN);
                     pfds.set(ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
                 }
-                // without a pidfd (kernels before 5.3) the exit is looked for every 20 ms
+                // without a pidfd (kernels before 5.3) the exit is looked for every 20 ms; an interrupt of the
+                // calling thread is seen within a quarter of a second
                 long waitMillis = ((exited ? outputDeadline : deadline) - now + 999_999) / 1_000_000;
-                int pollMillis = (int) Math.min(pidfd < 0 && !exited ? 20 : waitMillis, Integer.MAX_VALUE);
+                int pollMillis = (int) Math.min(fds[2] < 0 && !exited ? 20 : waitMillis, INTERRUPT_CHECK_MILLIS);
                 int ready = (int) POLL.invokeExact(state, pfds, 3L, pollMillis);
                 if (ready < 0 && Libc.errno(state) != EINTR) {
                     Libc.check("poll", ready, state);
@@ -429,19 +435,29 @@ public final class Spawn {
                     }
                 }
             }
-            if (!exited) {
-                killTree(pid);
-                waitExit(pid, Duration.ofSeconds(5));
-            }
             return new Finished(exited ? exit : -1, !exited, got[0].toByteArray(), truncated[0], got[1].toByteArray(),
                     truncated[1]);
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {
+            if (!exited) {
+                // the timeout, an interrupt or a failure of this loop: nothing of the program is left running
+                killTree(pid);
+                if (waitExit(pid, Duration.ofSeconds(5)).isEmpty()) {
+                    reapLater(pid);
+                }
+            }
             close(fds[0]);
             close(fds[1]);
-            close(pidfd);
+            close(fds[2]);
         }
+    }
+
+    /** Reaps, on a thread of its own, a killed child that has not ended yet (stuck in the kernel, say). */
+    private static void reapLater(int pid) {
+        Thread t = new Thread(() -> waitExit(pid, Duration.ofDays(365)), "reap-" + pid);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Kills a process and everything it started (the descendants first, so that none is re-parented away). */
@@ -489,6 +505,39 @@ public final class Spawn {
                     Libc.check("read", n, state);
                 }
                 return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A file in memory holding {@code data}, its offset at the start: a child given it as a descriptor (its
+     * stdin, say) reads the data, with nothing written to any file system. Close-on-exec; the caller closes it.
+     */
+    public static int memoryFile(String name, byte[] data) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.captureState(arena);
+            int fd = (int) MEMFD_CREATE.invokeExact(state, arena.allocateFrom(name), MFD_CLOEXEC);
+            Libc.check("memfd_create", fd, state);
+            try {
+                MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, data);
+                long off = 0;
+                while (off < data.length) {
+                    // pwrite leaves the offset where it is: at the start, for the reader
+                    long n = (long) PWRITE.invokeExact(state, fd, buf.asSlice(off), (long) data.length - off, off);
+                    if (n < 0) {
+                        if (Libc.errno(state) == EINTR) {
+                            continue;
+                        }
+                        Libc.check("pwrite", n, state);
+                    }
+                    off += n;
+                }
+                return fd;
+            } catch (Throwable t) {
+                close(fd);
+                throw t;
             }
         } catch (Throwable t) {
             throw rethrow(t);

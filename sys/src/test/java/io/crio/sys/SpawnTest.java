@@ -208,4 +208,64 @@ class SpawnTest {
         }
         assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the grandchild was killed");
     }
+
+    @Test
+    void runToEndGivesAMemoryFileAsStdinAndReportsAKillingSignal() {
+        int input = Spawn.memoryFile("input", "line one\nline two\n".getBytes(StandardCharsets.UTF_8));
+        try {
+            Spawn.Finished f = Spawn.runToEnd(new Spawn.SpawnRequest("/bin/sh", List.of("sh", "-c", "cat; kill -9 $$"),
+                    Map.of("PATH", "/usr/bin:/bin"), Map.of(0, input), null, null, null, false),
+                    Duration.ofSeconds(10), 1024, 1024, Duration.ofSeconds(2));
+            assertEquals("line one\nline two\n", new String(f.out(), StandardCharsets.UTF_8));
+            assertEquals(128 + 9, f.exitCode());
+            assertFalse(f.timedOut());
+        } finally {
+            Spawn.close(input);
+        }
+    }
+
+    @Test
+    void runToEndKeepsOutputOfExactlyTheLimitWhole() {
+        Spawn.Finished f = Spawn.runToEnd(script("printf 0123456789", null), Duration.ofSeconds(10), 10, 10,
+                Duration.ofSeconds(2));
+        assertEquals("0123456789", new String(f.out(), StandardCharsets.UTF_8));
+        assertFalse(f.outTruncated());
+    }
+
+    @Test
+    void anInterruptedRunToEndKillsTheProgramAndKeepsTheInterrupt() throws Exception {
+        Path pidFile = dir.resolve("run.pid");
+        Thread.currentThread().interrupt();
+        try {
+            long t0 = System.nanoTime();
+            Spawn.Finished f = Spawn.runToEnd(script("echo $$ > " + pidFile + "; exec sleep 60", null),
+                    Duration.ofSeconds(30), 1024, 1024, Duration.ofSeconds(2));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt stays set");
+            assertTrue(f.timedOut());
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos());
+        } finally {
+            Thread.interrupted();
+        }
+        if (Files.exists(pidFile)) {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            assertFalse(Files.exists(Path.of("/proc/" + pid)), "the program was killed and reaped");
+        }
+    }
+
+    @Test
+    void runToEndLeavesNoDescriptorOpen() throws Exception {
+        long before = openDescriptors();
+        for (int i = 0; i < 20; i++) {
+            Spawn.runToEnd(script("echo out; echo err >&2", null), Duration.ofSeconds(10), 1024, 1024,
+                    Duration.ofSeconds(2));
+        }
+        Spawn.runToEnd(script("exec sleep 60", null), Duration.ofMillis(200), 1024, 1024, Duration.ofSeconds(2));
+        assertEquals(before, openDescriptors());
+    }
+
+    private static long openDescriptors() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
 }
