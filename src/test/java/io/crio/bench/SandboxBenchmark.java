@@ -138,6 +138,7 @@ public final class SandboxBenchmark {
             }
         } finally {
             new ProcessBuilder("ip", "link", "del", bridge).redirectErrorStream(true).start().waitFor();
+            ContainerBenchmark.removeUnmounted(dir);
         }
     }
 
