@@ -134,7 +134,7 @@ public final class ConmonLauncher {
                     beforeStart.accept(pid);
                 } catch (RuntimeException | Error e) {
                     // conmon takes end of file on the start pipe as a go-ahead too: stop it before the pipe closes
-                    killAndReap(pid);
+                    Spawn.killAndReap(pid);
                     reaped = true;
                     throw e;
                 }
@@ -172,7 +172,7 @@ public final class ConmonLauncher {
             } finally {
                 if (!ok) {
                     if (!reaped) {
-                        killAndReap(pid);
+                        Spawn.killAndReap(pid);
                         reaped = true;
                     }
                     killDaemon(launch);
@@ -189,7 +189,7 @@ public final class ConmonLauncher {
         public void close() {
             if (!done) {
                 done = true;
-                killAndReap(pid);
+                Spawn.killAndReap(pid);
                 reaped = true;
             }
             release();
@@ -299,15 +299,6 @@ public final class ConmonLauncher {
     }
 
     /** Kills and reaps the conmon this process spawned (it has not forked, or its fork is waited for). */
-    private static void killAndReap(int pid) {
-        try {
-            Spawn.kill(pid, SIGKILL);
-            Spawn.waitExit(pid, Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-            // already gone
-        }
-    }
-
     /**
      * Kills the daemonized conmon named by the conmon pid file, if that pid still is conmon for this
      * container (it is not this process's child, so the pid could have been reused).

@@ -83,8 +83,7 @@ public final class ExecSync {
                 long deadline = System.nanoTime() + wait.toNanos();
                 OptionalInt exited = Spawn.waitExit(pid, wait);
                 if (exited.isEmpty()) {
-                    Spawn.kill(pid, 9);
-                    Spawn.waitExit(pid, Duration.ofSeconds(5));
+                    Spawn.killAndReap(pid);
                     throw new ConmonException("conmon did not finish the exec in time");
                 }
                 byte[] report;

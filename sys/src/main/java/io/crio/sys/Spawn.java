@@ -442,10 +442,8 @@ public final class Spawn {
         } finally {
             if (!exited) {
                 // the timeout, an interrupt or a failure of this loop: nothing of the program is left running
-                killTree(pid);
-                if (waitExit(pid, Duration.ofSeconds(5)).isEmpty()) {
-                    reapLater(pid);
-                }
+                ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(ProcessHandle::destroyForcibly));
+                killAndReap(pid);
             }
             close(fds[0]);
             close(fds[1]);
@@ -460,15 +458,22 @@ public final class Spawn {
         t.start();
     }
 
-    /** Kills a process and everything it started (the descendants first, so that none is re-parented away). */
-    private static void killTree(int pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-        });
+    /**
+     * Kills child {@code pid} with SIGKILL and reaps it: within 5 s, else on a thread of its own (a process
+     * stuck in the kernel can outlive that). Nothing happens to a child that is already gone.
+     */
+    public static void killAndReap(int pid) {
         try {
             kill(pid, SIGKILL);
         } catch (SyscallException gone) {
-            // it ended meanwhile; the caller reaps it
+            // it ended meanwhile; it is reaped below
+        }
+        try {
+            if (waitExit(pid, Duration.ofSeconds(5)).isEmpty()) {
+                reapLater(pid);
+            }
+        } catch (SyscallException alreadyReaped) {
+            // not a child any more: someone reaped it
         }
     }
 
