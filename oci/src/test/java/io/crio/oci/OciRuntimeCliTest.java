@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,10 +20,7 @@ class OciRuntimeCliTest {
     Path dir;
 
     private Path runtime(String body) throws IOException {
-        Path script = dir.resolve("runtime");
-        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        return script;
+        return StandInScripts.write(dir, "runtime", body);
     }
 
     @Test
