@@ -75,6 +75,30 @@ class LifecycleIT {
     }
 
     @Test
+    void theInstallersTrainingCallIsAnsweredAndFailsWithoutADaemon() throws Exception {
+        try (CrioProcess crio = CrioProcess.start(dir, Map.of()).awaitReady(START)) {
+            TrainingRun answered = trainingCall(crio.socket());
+            assertEquals(0, answered.exitCode(), answered.output());
+            assertTrue(answered.output().startsWith("cri-o "), answered.output());
+        }
+        TrainingRun refused = trainingCall(dir.resolve("absent.sock"));
+        assertEquals(1, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("UNAVAILABLE"), refused.output());
+    }
+
+    record TrainingRun(int exitCode, String output) {}
+
+    /** Runs the training call as scripts/install.sh does: the daemon's jar alone on the class path. */
+    static TrainingRun trainingCall(Path socket) throws Exception {
+        Process p = new ProcessBuilder(CrioProcess.javaBinary(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", CrioProcess.jar().toString(),
+                "io.crio.daemon.cli.TrainingCall", socket.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "training call still running: " + out);
+        return new TrainingRun(p.exitValue(), out);
+    }
+
+    @Test
     void staleSocketFileIsReplaced() throws Exception {
         Path socket = CrioProcess.socketOf(dir);
         Files.createDirectories(socket.getParent());
