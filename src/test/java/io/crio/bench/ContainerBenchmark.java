@@ -112,14 +112,14 @@ public final class ContainerBenchmark {
                 for (int i = -warmup; i < cycles; i++) {
                     boolean counted = i >= 0;
                     if (i == 0) {
-                        cpuBefore = cpuTicks(crio.pid());
+                        cpuBefore = ProcStat.cpuTicks(ProcStat.of(crio.pid()));
                     }
                     cycle(client, podId, pod, image, "c" + i, counted ? create : new ArrayList<>(),
                             counted ? start : new ArrayList<>(), counted ? stop : new ArrayList<>(),
                             counted ? remove : new ArrayList<>());
                     floorDriver.cycle(counted ? floor : new Floor(new ArrayList<>(), new ArrayList<>()));
                 }
-                long[] cpuAfter = cpuTicks(crio.pid());
+                long[] cpuAfter = ProcStat.cpuTicks(ProcStat.of(crio.pid()));
                 List<Double> version = new ArrayList<>();
                 for (int i = 0; i < cycles; i++) {
                     long a = System.nanoTime();
@@ -360,13 +360,6 @@ public final class ContainerBenchmark {
             into.create.add((b - a) / 1e6);
             into.start.add((c - b) / 1e6);
         }
-    }
-
-    /** User and system CPU time of a process, in clock ticks (10 ms). */
-    static long[] cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     static long rss(long pid) throws Exception {

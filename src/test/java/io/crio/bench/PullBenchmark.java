@@ -122,12 +122,12 @@ public final class PullBenchmark {
             try (CriClient client = new CriClient(crio.socket())) {
                 PullImageRequest request = PullImageRequest.newBuilder()
                         .setImage(ImageSpec.newBuilder().setImage(ref)).build();
-                long cpu0 = cpuTicks(Path.of("/proc", Long.toString(crio.pid()), "stat"), 14);
+                long cpu0 = processTicks(ProcStat.of(crio.pid()));
                 long t0 = System.nanoTime();
                 String id = client.images().withDeadlineAfter(PULL_DEADLINE.toSeconds(), TimeUnit.SECONDS)
                         .pullImage(request).getImageRef();
                 seconds = secondsSince(t0);
-                cpu = (cpuTicks(Path.of("/proc", Long.toString(crio.pid()), "stat"), 14) - cpu0) / CLOCK_TICKS;
+                cpu = (processTicks(ProcStat.of(crio.pid())) - cpu0) / CLOCK_TICKS;
                 if (!id.equals(image.imageId())) {
                     throw new IllegalStateException("crio pulled " + id + ", expected " + image.imageId());
                 }
@@ -168,7 +168,7 @@ public final class PullBenchmark {
         pb.environment().put("CONTAINERS_STORAGE_CONF", storageConf.toString());
         pb.environment().put("CONTAINERS_REGISTRIES_CONF", registriesConf.toString());
         Path self = Path.of("/proc/self/stat");
-        long cpu0 = cpuTicks(self, 16); // cutime + cstime: children waited for, here only skopeo
+        long cpu0 = childTicks(self); // cutime + cstime: children waited for, here only skopeo
         long t0 = System.nanoTime();
         Process p = pb.start();
         if (!p.waitFor(PULL_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
@@ -176,7 +176,7 @@ public final class PullBenchmark {
             throw new IllegalStateException("skopeo did not finish within " + PULL_DEADLINE + ": " + String.join(" ", cmd));
         }
         double seconds = secondsSince(t0);
-        double cpu = (cpuTicks(self, 16) - cpu0) / CLOCK_TICKS;
+        double cpu = (childTicks(self) - cpu0) / CLOCK_TICKS;
         if (p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue() + ":\n"
                     + Files.readString(out, StandardCharsets.UTF_8));
@@ -290,15 +290,16 @@ public final class PullBenchmark {
         }
     }
 
-    /**
-     * The sum of two adjacent CPU time fields of a /proc/PID/stat file, in clock ticks, numbered as in
-     * proc(5): {@code field} 14 gives utime + stime (the process), 16 cutime + cstime (its children that
-     * were waited for).
-     */
-    private static long cpuTicks(Path stat, int field) throws IOException {
-        String s = Files.readString(stat);
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" "); // f[0] is field 3, the state
-        return Long.parseLong(f[field - 3]) + Long.parseLong(f[field - 2]);
+    /** User + system time of a process, in clock ticks. */
+    private static long processTicks(Path stat) throws IOException {
+        long[] t = ProcStat.cpuTicks(stat);
+        return t[0] + t[1];
+    }
+
+    /** User + system time of a process's children that were waited for, in clock ticks. */
+    private static long childTicks(Path stat) throws IOException {
+        long[] t = ProcStat.cpuTicks(stat);
+        return t[2] + t[3];
     }
 
     private static double median(List<Double> values) {
