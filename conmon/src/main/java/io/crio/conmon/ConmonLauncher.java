@@ -298,7 +298,6 @@ public final class ConmonLauncher {
         }
     }
 
-    /** Kills and reaps the conmon this process spawned (it has not forked, or its fork is waited for). */
     /**
      * Kills the daemonized conmon named by the conmon pid file, if that pid still is conmon for this
      * container (it is not this process's child, so the pid could have been reused).
