@@ -1,6 +1,7 @@
 package io.crio.daemon;
 
 import io.crio.daemon.cli.CrioCommand;
+import java.io.PrintWriter;
 
 /** Entry point of the {@code crio} command. */
 public final class Main {
@@ -8,15 +9,15 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code = CrioCommand.commandLine().execute(args);
+        int code = run(args);
         if (code != 0 || !CrioCommand.isServing()) {
             System.exit(code);
         }
     }
 
-    /** For tests: runs a command line without exiting the JVM. */
+    /** Runs a command line on the standard streams without exiting the JVM. */
     public static int run(String... args) {
-        return CrioCommand.commandLine().execute(args);
+        return CrioCommand.run(args, new PrintWriter(System.out), new PrintWriter(System.err));
     }
 
 }

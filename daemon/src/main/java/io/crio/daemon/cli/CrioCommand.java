@@ -6,52 +6,79 @@ import io.crio.daemon.config.ConfigException;
 import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.LoadedConfig;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 
-/** {@code crio}: runs the daemon; {@code crio config} and {@code crio version} are its subcommands. */
-@Command(name = "crio",
-        description = "OCI-based implementation of the Kubernetes Container Runtime Interface.",
-        mixinStandardHelpOptions = true,
-        versionProvider = CrioCommand.Version.class,
-        subcommands = {ConfigCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
-public final class CrioCommand implements Callable<Integer> {
+/**
+ * {@code crio}: runs the daemon; {@code crio config}, {@code crio version} and {@code crio help} are its
+ * subcommands. Exit codes: 0 done (or serving), 1 the command failed, 2 the command line is wrong.
+ */
+public final class CrioCommand {
 
     private static volatile boolean serving;
 
-    @Mixin
-    GlobalOptions options;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new CrioCommand());
-        cl.setOverwrittenOptionsAllowed(true);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("crio: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            if (e.getMessage() == null) {
-                e.printStackTrace(cmd.getErr());
-            }
-            return 1;
-        });
-        return cl;
-    }
+    private CrioCommand() {}
 
     /** Whether the daemon is running in this JVM (main must then not exit). */
     public static boolean isServing() {
         return serving;
     }
 
-    GlobalOptions options() {
-        return options;
+    /** Runs a command line, printing to {@code out} and {@code err}; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            return dispatch(args, out, err);
+        } catch (RuntimeException e) {
+            err.println("crio: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (e.getMessage() == null) {
+                e.printStackTrace(err);
+            }
+            return 1;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int dispatch(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLineArgs parsed;
+        try {
+            parsed = CommandLineArgs.parse(args);
+        } catch (UsageException e) {
+            err.println("crio: " + e.getMessage());
+            err.println("Run 'crio --help' for the options.");
+            return 2;
+        }
+        if (parsed.help()) {
+            out.print(Usage.of(parsed.command()));
+            return 0;
+        }
+        if (parsed.version()) {
+            out.println("crio version " + BuildInfo.current().version());
+            return 0;
+        }
+        if (parsed.command() == null) {
+            return runDaemon(parsed.options(), err);
+        }
+        if (parsed.command() == Subcommand.CONFIG) {
+            return ConfigCommand.run(parsed.options(), parsed.has(Subcommand.DEFAULT), out, err);
+        }
+        if (parsed.command() == Subcommand.VERSION) {
+            return VersionCommand.run(parsed.has(Subcommand.JSON), out);
+        }
+        if (parsed.helpTopic() == null) {
+            out.print(Usage.of(null));
+            return 0;
+        }
+        return Subcommand.named(parsed.helpTopic()).map(c -> {
+            out.print(Usage.of(c));
+            return 0;
+        }).orElseGet(() -> {
+            err.println("crio: unknown command: '" + parsed.helpTopic() + "'");
+            return 2;
+        });
     }
 
     /** Loads the configuration; on error prints it and returns null. */
-    LoadedConfig loadOrReport(PrintWriter err) {
+    static LoadedConfig loadOrReport(GlobalOptions options, PrintWriter err) {
         try {
             return ConfigLoader.load(options.request());
         } catch (ConfigException | IllegalArgumentException e) {
@@ -60,24 +87,13 @@ public final class CrioCommand implements Callable<Integer> {
         }
     }
 
-    @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        LoadedConfig loaded = loadOrReport(err);
+    private static int runDaemon(GlobalOptions options, PrintWriter err) {
+        LoadedConfig loaded = loadOrReport(options, err);
         if (loaded == null) {
             return 1;
         }
-        Daemon daemon = new Daemon(options.request(), loaded);
-        int code = daemon.start();
+        int code = new Daemon(options.request(), loaded).start();
         serving = code == 0;
         return code;
-    }
-
-    /** {@code crio --version}. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"crio version " + BuildInfo.current().version()};
-        }
     }
 }

@@ -6,131 +6,99 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.crio.daemon.cli.CliOption.Kind;
 import io.crio.daemon.config.ConfigLoader;
 import io.crio.daemon.config.ConfigMapper;
 import io.crio.daemon.config.ConfigSource;
 import io.crio.daemon.config.ConfigTrees;
 import io.crio.daemon.config.HostDefaults;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
+import java.util.Map;
 
 /**
- * The options operators use most, with CRI-O's names. Each sets one configuration key and overrides the
- * files; options left out leave the files' values alone.
+ * The options operators use most, with CRI-O's names, and the values a command line gave them. Each
+ * option but the two that choose the files sets one configuration key and overrides the files; options left
+ * out leave the files' values alone.
  */
 public final class GlobalOptions {
 
-    @Option(names = {"-c", "--config"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
-            description = "Path to the configuration file (default: ${DEFAULT-VALUE}); an empty value reads none.",
-            defaultValue = "/etc/crio/crio.conf")
-    String config;
+    static final CliOption CONFIG = new CliOption(List.of("-c", "--config"), "FILE",
+            "Path to the configuration file (default: /etc/crio/crio.conf); an empty value reads none.",
+            null, Kind.TEXT, ConfigLoader.DEFAULT_CONFIG_FILE.toString());
+    static final CliOption CONFIG_DIR = new CliOption(List.of("-d", "--config-dir"), "DIR",
+            "Directory of drop-in configuration files (*.conf), read in lexical order after the configuration "
+                    + "file (default: /etc/crio/crio.conf.d); an empty value reads none.",
+            null, Kind.TEXT, ConfigLoader.DEFAULT_CONFIG_DIR.toString());
+    static final CliOption RUNTIMES = new CliOption(List.of("--runtimes"), "NAME:PATH[:ROOT[:TYPE]]",
+            "Adds or changes a runtime handler; may be repeated.", "crio.runtime.runtimes", Kind.REPEATED, null);
 
-    @Option(names = {"-d", "--config-dir"}, scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "Directory of drop-in configuration files (*.conf), read in lexical order after the "
-                    + "configuration file (default: ${DEFAULT-VALUE}); an empty value reads none.",
-            defaultValue = "/etc/crio/crio.conf.d")
-    String configDir;
+    /** Every global option, in the order of the help text. */
+    static final List<CliOption> ALL = List.of(
+            CONFIG,
+            CONFIG_DIR,
+            CliOption.text("crio.api.listen", "PATH", "Path of the CRI gRPC unix socket.", "--listen"),
+            CliOption.text("crio.runtime.log_level", "LEVEL",
+                    "Log level: trace, debug, info, warn, error, fatal or panic.", "-l", "--log-level"),
+            CliOption.text("crio.runtime.log_filter", "REGEX", "Only log messages matching this regular expression.",
+                    "--log-filter"),
+            CliOption.text("crio.root", "DIR", "Storage root directory (graphroot).", "-r", "--root"),
+            CliOption.text("crio.runroot", "DIR", "Storage state directory (runroot).", "--runroot"),
+            CliOption.text("crio.storage_driver", "DRIVER", "Storage driver.", "-s", "--storage-driver"),
+            CliOption.text("crio.runtime.conmon", "PATH", "Path to the conmon binary.", "--conmon"),
+            CliOption.text("crio.runtime.conmon_cgroup", "CGROUP",
+                    "Cgroup for conmon processes: \"pod\", a slice name, or empty.", "--conmon-cgroup"),
+            CliOption.text("crio.runtime.cgroup_manager", "MANAGER", "Cgroup manager: systemd or cgroupfs.",
+                    "--cgroup-manager"),
+            CliOption.text("crio.runtime.default_runtime", "NAME", "Runtime handler used when a pod names none.",
+                    "--default-runtime"),
+            RUNTIMES,
+            CliOption.text("crio.image.pause_image", "IMAGE", "Image of the infra (pause) container.",
+                    "--pause-image"),
+            CliOption.text("crio.image.pause_command", "CMD", "Command run in the infra (pause) container.",
+                    "--pause-command"),
+            CliOption.text("crio.image.global_auth_file", "FILE", "Registry credentials used when a pull has none.",
+                    "--global-auth-file"),
+            CliOption.text("crio.network.network_dir", "DIR", "CNI configuration directory.", "--cni-config-dir"),
+            new CliOption(List.of("--cni-plugin-dir"), "DIR", "CNI plugin binary directory; may be repeated.",
+                    "crio.network.plugin_dirs", Kind.REPEATED, null),
+            CliOption.text("crio.network.cni_default_network", "NAME", "Name of the CNI network to use.",
+                    "--cni-default-network"),
+            new CliOption(List.of("--enable-metrics"), "BOOL", "Serve Prometheus metrics.",
+                    "crio.metrics.enable_metrics", Kind.BOOLEAN, null),
+            new CliOption(List.of("--metrics-port"), "PORT", "Port of the metrics endpoint.",
+                    "crio.metrics.metrics_port", Kind.INTEGER, null),
+            CliOption.text("crio.metrics.metrics_host", "HOST", "Address of the metrics endpoint.", "--metrics-host"),
+            new CliOption(List.of("--pids-limit"), "N", "Default maximum number of processes per container.",
+                    "crio.runtime.pids_limit", Kind.INTEGER, null),
+            CliOption.text("crio.log_dir", "DIR", "Default directory for container logs.", "--log-dir"),
+            CliOption.text("crio.api.stream_address", "ADDR", "Address of the streaming server.", "--stream-address"),
+            CliOption.text("crio.api.stream_port", "PORT", "Port of the streaming server (0 picks a free one).",
+                    "--stream-port"));
 
-    @Option(names = "--listen", scope = ScopeType.INHERIT, paramLabel = "PATH",
-            description = "Path of the CRI gRPC unix socket.")
-    String listen;
+    private final Map<CliOption, List<String>> values = new LinkedHashMap<>();
 
-    @Option(names = {"-l", "--log-level"}, scope = ScopeType.INHERIT, paramLabel = "LEVEL",
-            description = "Log level: trace, debug, info, warn, error, fatal or panic.")
-    String logLevel;
+    /** Records a value of an option (already checked against its kind): repeated ones add, others replace. */
+    void set(CliOption option, String value) {
+        List<String> list = values.computeIfAbsent(option, o -> new ArrayList<>());
+        if (option.kind() != Kind.REPEATED) {
+            list.clear();
+        }
+        list.add(value);
+    }
 
-    @Option(names = "--log-filter", scope = ScopeType.INHERIT, paramLabel = "REGEX",
-            description = "Only log messages matching this regular expression.")
-    String logFilter;
-
-    @Option(names = {"-r", "--root"}, scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "Storage root directory (graphroot).")
-    String root;
-
-    @Option(names = "--runroot", scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "Storage state directory (runroot).")
-    String runroot;
-
-    @Option(names = {"-s", "--storage-driver"}, scope = ScopeType.INHERIT, paramLabel = "DRIVER",
-            description = "Storage driver.")
-    String storageDriver;
-
-    @Option(names = "--conmon", scope = ScopeType.INHERIT, paramLabel = "PATH",
-            description = "Path to the conmon binary.")
-    String conmon;
-
-    @Option(names = "--conmon-cgroup", scope = ScopeType.INHERIT, paramLabel = "CGROUP",
-            description = "Cgroup for conmon processes: \"pod\", a slice name, or empty.")
-    String conmonCgroup;
-
-    @Option(names = "--cgroup-manager", scope = ScopeType.INHERIT, paramLabel = "MANAGER",
-            description = "Cgroup manager: systemd or cgroupfs.")
-    String cgroupManager;
-
-    @Option(names = "--default-runtime", scope = ScopeType.INHERIT, paramLabel = "NAME",
-            description = "Runtime handler used when a pod names none.")
-    String defaultRuntime;
-
-    @Option(names = "--runtimes", scope = ScopeType.INHERIT, paramLabel = "NAME:PATH[:ROOT[:TYPE]]",
-            description = "Adds or changes a runtime handler; may be repeated.")
-    List<String> runtimes;
-
-    @Option(names = "--pause-image", scope = ScopeType.INHERIT, paramLabel = "IMAGE",
-            description = "Image of the infra (pause) container.")
-    String pauseImage;
-
-    @Option(names = "--pause-command", scope = ScopeType.INHERIT, paramLabel = "CMD",
-            description = "Command run in the infra (pause) container.")
-    String pauseCommand;
-
-    @Option(names = "--global-auth-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
-            description = "Registry credentials used when a pull has none.")
-    String globalAuthFile;
-
-    @Option(names = "--cni-config-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "CNI configuration directory.")
-    String cniConfigDir;
-
-    @Option(names = "--cni-plugin-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "CNI plugin binary directory; may be repeated.")
-    List<String> cniPluginDirs;
-
-    @Option(names = "--cni-default-network", scope = ScopeType.INHERIT, paramLabel = "NAME",
-            description = "Name of the CNI network to use.")
-    String cniDefaultNetwork;
-
-    @Option(names = "--enable-metrics", scope = ScopeType.INHERIT, arity = "0..1", fallbackValue = "true",
-            paramLabel = "BOOL", description = "Serve Prometheus metrics.")
-    Boolean enableMetrics;
-
-    @Option(names = "--metrics-port", scope = ScopeType.INHERIT, paramLabel = "PORT",
-            description = "Port of the metrics endpoint.")
-    Integer metricsPort;
-
-    @Option(names = "--metrics-host", scope = ScopeType.INHERIT, paramLabel = "HOST",
-            description = "Address of the metrics endpoint.")
-    String metricsHost;
-
-    @Option(names = "--pids-limit", scope = ScopeType.INHERIT, paramLabel = "N",
-            description = "Default maximum number of processes per container.")
-    Integer pidsLimit;
-
-    @Option(names = "--log-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "Default directory for container logs.")
-    String logDir;
-
-    @Option(names = "--stream-address", scope = ScopeType.INHERIT, paramLabel = "ADDR",
-            description = "Address of the streaming server.")
-    String streamAddress;
-
-    @Option(names = "--stream-port", scope = ScopeType.INHERIT, paramLabel = "PORT",
-            description = "Port of the streaming server (0 picks a free one).")
-    String streamPort;
+    /** The value given last, or the option's default. */
+    String value(CliOption option) {
+        List<String> list = values.get(option);
+        return list == null || list.isEmpty() ? option.defaultValue() : list.getLast();
+    }
 
     /** What to load, with the flags as the last layer. */
     public ConfigLoader.Request request() {
+        String config = value(CONFIG);
+        String configDir = value(CONFIG_DIR);
         Path file = config == null || config.isEmpty() ? null : Path.of(config);
         boolean explicit = file != null && !file.equals(ConfigLoader.DEFAULT_CONFIG_FILE);
         Path dir = configDir == null || configDir.isEmpty() ? null : Path.of(configDir);
@@ -138,51 +106,35 @@ public final class GlobalOptions {
     }
 
     /** The host-specific defaults as a list of sources for {@link ConfigLoader#layer}. */
-    java.util.List<ConfigSource> hostDefaultsSource() {
+    List<ConfigSource> hostDefaultsSource() {
         ConfigSource host = HostDefaults.detect(HostDefaults.SYSTEMD_RUNTIME_DIR);
-        return host.tree().size() == 0 ? java.util.List.of() : java.util.List.of(host);
+        return host.tree().size() == 0 ? List.of() : List.of(host);
     }
 
+    /** The options given, as a tree of the configuration's shape. */
     ObjectNode flagTree() {
         ObjectNode t = ConfigMapper.TREES.createObjectNode();
-        put(t, "crio.api.listen", listen);
-        put(t, "crio.runtime.log_level", logLevel);
-        put(t, "crio.runtime.log_filter", logFilter);
-        put(t, "crio.root", root);
-        put(t, "crio.runroot", runroot);
-        put(t, "crio.storage_driver", storageDriver);
-        put(t, "crio.runtime.conmon", conmon);
-        put(t, "crio.runtime.conmon_cgroup", conmonCgroup);
-        put(t, "crio.runtime.cgroup_manager", cgroupManager);
-        put(t, "crio.runtime.default_runtime", defaultRuntime);
-        put(t, "crio.image.pause_image", pauseImage);
-        put(t, "crio.image.pause_command", pauseCommand);
-        put(t, "crio.image.global_auth_file", globalAuthFile);
-        put(t, "crio.network.network_dir", cniConfigDir);
-        put(t, "crio.network.cni_default_network", cniDefaultNetwork);
-        put(t, "crio.metrics.metrics_host", metricsHost);
-        put(t, "crio.log_dir", logDir);
-        put(t, "crio.api.stream_address", streamAddress);
-        put(t, "crio.api.stream_port", streamPort);
-        if (cniPluginDirs != null && !cniPluginDirs.isEmpty()) {
-            ArrayNode a = t.arrayNode();
-            cniPluginDirs.forEach(a::add);
-            ConfigTrees.set(t, "crio.network.plugin_dirs", a);
-        }
-        if (enableMetrics != null) {
-            ConfigTrees.set(t, "crio.metrics.enable_metrics", BooleanNode.valueOf(enableMetrics));
-        }
-        if (metricsPort != null) {
-            ConfigTrees.set(t, "crio.metrics.metrics_port", IntNode.valueOf(metricsPort));
-        }
-        if (pidsLimit != null) {
-            ConfigTrees.set(t, "crio.runtime.pids_limit", IntNode.valueOf(pidsLimit));
-        }
-        if (runtimes != null) {
-            for (String spec : runtimes) {
-                addRuntime(t, spec);
+        values.forEach((option, given) -> {
+            if (option.key() == null || given.isEmpty()) {
+                return;
             }
-        }
+            if (option == RUNTIMES) {
+                given.forEach(spec -> addRuntime(t, spec));
+                return;
+            }
+            String last = given.getLast();
+            JsonNode value = switch (option.kind()) {
+                case INTEGER -> IntNode.valueOf(Integer.parseInt(last));
+                case BOOLEAN -> BooleanNode.valueOf(Boolean.parseBoolean(last));
+                case REPEATED -> {
+                    ArrayNode a = t.arrayNode();
+                    given.forEach(a::add);
+                    yield a;
+                }
+                default -> TextNode.valueOf(last);
+            };
+            ConfigTrees.set(t, option.key(), value);
+        });
         return t;
     }
 
@@ -211,11 +163,4 @@ public final class GlobalOptions {
             ConfigTrees.set(t, base, handler);
         }
     }
-
-    private static void put(ObjectNode t, String key, String value) {
-        if (value != null) {
-            ConfigTrees.set(t, key, TextNode.valueOf(value));
-        }
-    }
-
 }

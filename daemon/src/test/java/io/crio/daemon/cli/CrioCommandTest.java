@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class CrioCommandTest {
 
@@ -23,12 +22,9 @@ class CrioCommandTest {
     record Run(int code, String out, String err) {}
 
     private Run run(String... args) {
-        CommandLine cl = CrioCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
+        int code = CrioCommand.run(args, new PrintWriter(out), new PrintWriter(err));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -86,5 +82,90 @@ class CrioCommandTest {
         Run json = run("version", "--json");
         JsonNode node = new ObjectMapper().readTree(json.out());
         assertTrue(node.hasNonNull("version") && node.hasNonNull("gitCommit") && node.hasNonNull("platform"), json.out());
+    }
+
+    @Test
+    void optionsTakeTheirValueInlineOrNextAndTheLastOneWins() {
+        Run r = run("--config=", "--config-dir", "", "--log-level=debug", "-l", "error", "--pids-limit=77", "config");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\nlog_level = \"error\"\n"), r.out());
+        assertTrue(r.out().contains("\npids_limit = 77\n"), r.out());
+    }
+
+    @Test
+    void booleanOptionsTakeAnOptionalValue() {
+        assertTrue(run("--config", "", "--config-dir", "", "--enable-metrics", "config").out()
+                .contains("\nenable_metrics = true\n"));
+        assertTrue(run("--config", "", "--config-dir", "", "--enable-metrics", "true", "config").out()
+                .contains("\nenable_metrics = true\n"));
+        Run off = run("--config", "", "--config-dir", "", "--enable-metrics=false", "config");
+        assertEquals(0, off.code(), off.err());
+        assertTrue(off.out().contains("# enable_metrics = false\n"), off.out());
+        Run bad = run("--enable-metrics=maybe", "config");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'maybe' is not a boolean"), bad.err());
+    }
+
+    @Test
+    void wrongCommandLinesExitWithTwoAndSayWhy() {
+        Run unknown = run("--no-such-flag", "x");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("unknown option: '--no-such-flag'"), unknown.err());
+        Run missing = run("config", "--root");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("option '--root' needs a value (DIR)"), missing.err());
+        Run notInt = run("--pids-limit", "many", "config");
+        assertEquals(2, notInt.code());
+        assertTrue(notInt.err().contains("'many' is not an integer"), notInt.err());
+        Run command = run("frobnicate");
+        assertEquals(2, command.code());
+        assertTrue(command.err().contains("unknown command: 'frobnicate'"), command.err());
+        Run extra = run("version", "extra");
+        assertEquals(2, extra.code());
+        Run ownOption = run("config", "--json");
+        assertEquals(2, ownOption.code(), "--json belongs to version, not config");
+        Run switchValue = run("version", "--json=yes");
+        assertEquals(2, switchValue.code());
+        assertTrue(switchValue.err().contains("takes no value"), switchValue.err());
+    }
+
+    @Test
+    void helpListsEveryOptionAndCommand() {
+        Run r = run("--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Usage: crio "), r.out());
+        for (CliOption o : GlobalOptions.ALL) {
+            assertTrue(r.out().contains(o.name()), o.name() + " missing from\n" + r.out());
+        }
+        assertTrue(r.out().contains("-c, --config=FILE"), r.out());
+        assertTrue(r.out().contains("--enable-metrics[=BOOL]"), r.out());
+        for (Subcommand c : Subcommand.ALL) {
+            assertTrue(r.out().contains("\n  " + c.name() + " "), c.name() + " missing from\n" + r.out());
+        }
+        assertEquals(r.out(), run("help").out());
+        Run config = run("help", "config");
+        assertEquals(0, config.code());
+        assertTrue(config.out().startsWith("Usage: crio config") && config.out().contains("--default"), config.out());
+        assertEquals(config.out(), run("config", "--help").out());
+        assertEquals(2, run("help", "nothing").code());
+    }
+
+    @Test
+    void versionFlagPrintsOneLine() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("crio version \\S+\n"), r.out());
+    }
+
+    @Test
+    void everyConfigurationOptionNamesAKeyOfTheConfiguration() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode defaults = io.crio.daemon.config.ConfigMapper.TREES
+                .valueToTree(CrioConfig.defaults());
+        for (CliOption o : GlobalOptions.ALL) {
+            if (o.key() != null) {
+                assertTrue(!io.crio.daemon.config.ConfigTrees.get(defaults, o.key()).isMissingNode(),
+                        o.name() + " sets " + o.key() + ", which the configuration does not have");
+            }
+        }
     }
 }
