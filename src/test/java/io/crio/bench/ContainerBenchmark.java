@@ -109,10 +109,12 @@ public final class ContainerBenchmark {
                 // daemon and floor cycles alternate, so that both see the same state of a noisy host
                 int warmup = Integer.getInteger("bench.warmupCycles", 3);
                 long[] cpuBefore = null;
+                java.util.Map<String, Long> threadsBefore = java.util.Map.of();
                 for (int i = -warmup; i < cycles; i++) {
                     boolean counted = i >= 0;
                     if (i == 0) {
                         cpuBefore = ProcStat.cpuTicks(ProcStat.of(crio.pid()));
+                        threadsBefore = ProcStat.ticksByThread(crio.pid());
                     }
                     cycle(client, podId, pod, image, "c" + i, counted ? create : new ArrayList<>(),
                             counted ? start : new ArrayList<>(), counted ? stop : new ArrayList<>(),
@@ -120,6 +122,7 @@ public final class ContainerBenchmark {
                     floorDriver.cycle(counted ? floor : new Floor(new ArrayList<>(), new ArrayList<>()));
                 }
                 long[] cpuAfter = ProcStat.cpuTicks(ProcStat.of(crio.pid()));
+                java.util.Map<String, Long> threadsAfter = ProcStat.ticksByThread(crio.pid());
                 List<Double> version = new ArrayList<>();
                 for (int i = 0; i < cycles; i++) {
                     long a = System.nanoTime();
@@ -157,6 +160,15 @@ public final class ContainerBenchmark {
                 line("create+start minus floor (paired)", paired);
                 System.out.printf("daemon CPU per cycle (create+start+stop+remove): %.1f ms user, %.1f ms system%n",
                         (cpuAfter[0] - cpuBefore[0]) * 10.0 / cycles, (cpuAfter[1] - cpuBefore[1]) * 10.0 / cycles);
+                StringBuilder byThread = new StringBuilder();
+                for (var e : threadsAfter.entrySet()) {
+                    long d = e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L);
+                    if (d > 0) {
+                        byThread.append(byThread.isEmpty() ? "" : ", ").append(e.getKey())
+                                .append(String.format(" %.1f", d * 10.0 / cycles));
+                    }
+                }
+                System.out.println("daemon CPU per cycle by thread (ms): " + byThread);
                 System.out.println("daemon split of CreateContainer, p50: " + split(crio.log(), "Created container"));
                 System.out.println("daemon split of StartContainer, p50: " + split(crio.log(), "Started container"));
 
