@@ -14,27 +14,28 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Makes the first call every CRI client makes, {@code Version}, over a daemon's unix socket. The installer
- * runs it against the daemon that trains the JVM's ahead-of-time cache, so that the classes a call needs
- * on the server (the HTTP/2 stream, the call, the interceptor, the messages) come from the cache at every
- * start instead of being loaded from the jars at the first call.
- * Usage: {@code java -cp crio-daemon.jar io.crio.daemon.cli.TrainingCall <socket>}; exit code 0 when the
- * daemon answered.
+ * Makes the first call every CRI client makes, {@code Version}, over a daemon's unix socket, as many times as
+ * asked. The installer runs it against the daemon that trains the JVM's ahead-of-time cache, so that the
+ * classes a call needs on the server (the HTTP/2 stream, the call, the interceptor, the messages) come from
+ * the cache at every start instead of being loaded from the jars at the first call, and, with enough calls,
+ * the cache records their methods as compiled: a started daemon compiles them on their first calls.
+ * Usage: {@code java -cp crio-daemon.jar io.crio.daemon.cli.TrainingCall <socket> [calls]}; exit code 0 when
+ * the daemon answered.
  */
 public final class TrainingCall {
 
     private TrainingCall() {}
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: TrainingCall <socket>");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: TrainingCall <socket> [calls]");
             System.exit(2);
         }
-        System.exit(call(args[0]));
+        System.exit(call(args[0], args.length > 1 ? Integer.parseInt(args[1]) : 1));
     }
 
-    /** Calls {@code Version} on the daemon at {@code socket}; 0 when it answered, 1 when not. */
-    static int call(String socket) throws InterruptedException {
+    /** Calls {@code Version} {@code calls} times on the daemon at {@code socket}; 0 when it answered, 1 when not. */
+    static int call(String socket, int calls) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket))
                 .eventLoopGroup(group)
@@ -42,8 +43,11 @@ public final class TrainingCall {
                 .usePlaintext()
                 .build();
         try {
-            VersionResponse v = RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .version(VersionRequest.newBuilder().setVersion("v1").build());
+            VersionResponse v = null;
+            for (int i = 0; i < calls; i++) {
+                v = RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .version(VersionRequest.newBuilder().setVersion("v1").build());
+            }
             System.out.println(v.getRuntimeName() + " " + v.getRuntimeVersion() + " (CRI " + v.getRuntimeApiVersion() + ")");
             return 0;
         } catch (StatusRuntimeException e) {
