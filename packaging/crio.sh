@@ -17,7 +17,7 @@ fi
 # for each record constructor the configuration mapper calls cost start-up ~40 ms and 1.3 MiB.
 # Methods are compiled after 3% of the JVM's usual invocation counts: a CRI call's path (transport,
 # handlers, spec, runtime calls) is compiled within the first few calls instead of after hundreds, while
-# the daemon's start-up stays well under half a second.
+# start-up stays under half a second (READY ~410 ms on 2 cores, against ~340 ms without).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec "$JAVA" -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx512m -XX:+ExitOnOutOfMemoryError -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
   -XX:CompileThresholdScaling=0.03 \
