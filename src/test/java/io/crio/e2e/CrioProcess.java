@@ -36,13 +36,21 @@ public final class CrioProcess implements AutoCloseable {
      * {@code dir/crio.conf.d}, and extra flags.
      */
     public static CrioProcess start(Path dir, Map<String, String> env, String... flags) throws IOException {
+        return start(System.getProperty("crio.launcher", ""), dir, env, flags);
+    }
+
+    /**
+     * As {@link #start(Path, Map, String...)}, through the launcher script {@code launcher} (the packaged
+     * {@code crio}, with its JVM flags) instead of {@code java -jar}; an empty launcher means {@code java -jar}.
+     */
+    public static CrioProcess start(String launcher, Path dir, Map<String, String> env, String... flags)
+            throws IOException {
         Files.createDirectories(dir.resolve("crio.conf.d"));
         if (Files.notExists(dir.resolve("crio.conf"))) {
             Files.createFile(dir.resolve("crio.conf"));
         }
         // extra daemon JVM options: the property, or the environment variable when they hold spaces
         String extra = System.getProperty("crio.daemonJavaOpts", System.getenv().getOrDefault("CRIO_DAEMON_JAVA_OPTS", "")).trim();
-        String launcher = System.getProperty("crio.launcher", "");
         List<String> cmd = new ArrayList<>();
         Map<String, String> launchEnv = new java.util.HashMap<>();
         if (!launcher.isEmpty()) {
@@ -74,7 +82,7 @@ public final class CrioProcess implements AutoCloseable {
         return new CrioProcess(dir, pb.start(), log);
     }
 
-    static Path jar() {
+    public static Path jar() {
         String p = System.getProperty("crio.jar");
         if (p == null) {
             throw new IllegalStateException("system property crio.jar is not set (run through Maven failsafe)");
@@ -82,7 +90,7 @@ public final class CrioProcess implements AutoCloseable {
         return Path.of(p);
     }
 
-    static String javaBinary() {
+    public static String javaBinary() {
         return System.getProperty("crio.java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
