@@ -42,9 +42,4 @@ public record CliOption(List<String> names, String label, String description, St
     public String name() {
         return names.getLast();
     }
-
-    /** Whether the option reads a value. */
-    public boolean takesValue() {
-        return kind != Kind.SWITCH;
-    }
 }

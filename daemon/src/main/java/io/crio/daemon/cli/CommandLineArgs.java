@@ -20,6 +20,13 @@ import java.util.Set;
 record CommandLineArgs(Subcommand command, GlobalOptions options, Set<CliOption> switches, boolean help,
                        boolean version, String helpTopic) {
 
+    /** Asks for the help text, of crio or of the subcommand given. */
+    static final CliOption HELP = new CliOption(List.of("-h", "--help"), "",
+            "Show this help message and exit.", null, Kind.SWITCH, null);
+    /** Asks for the version. */
+    static final CliOption VERSION = new CliOption(List.of("-V", "--version"), "",
+            "Print version information and exit.", null, Kind.SWITCH, null);
+
     static CommandLineArgs parse(String... args) throws UsageException {
         Subcommand command = null;
         GlobalOptions options = new GlobalOptions();
@@ -43,11 +50,11 @@ record CommandLineArgs(Subcommand command, GlobalOptions options, Set<CliOption>
             int eq = arg.indexOf('=');
             String name = eq > 0 ? arg.substring(0, eq) : arg;
             String inline = eq > 0 ? arg.substring(eq + 1) : null;
-            if (name.equals("-h") || name.equals("--help")) {
+            if (HELP.names().contains(name)) {
                 help = true;
                 continue;
             }
-            if (name.equals("-V") || name.equals("--version")) {
+            if (VERSION.names().contains(name)) {
                 version = true;
                 continue;
             }

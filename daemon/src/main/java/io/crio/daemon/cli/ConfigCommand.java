@@ -18,10 +18,11 @@ final class ConfigCommand {
         if (defaults) {
             config = CrioConfig.defaults();
         } else {
-            LoadedConfig loaded = CrioCommand.loadOrReport(options, err);
-            if (loaded == null) {
+            CrioCommand.Loaded given = CrioCommand.loadOrReport(options, err);
+            if (given == null) {
                 return 1;
             }
+            LoadedConfig loaded = given.config();
             loaded.warnings().forEach(w -> err.println("crio: warning: " + w));
             config = loaded.config();
             // what loading an empty file gives on this host (built-in plus host defaults): values equal to it

@@ -77,10 +77,14 @@ public final class CrioCommand {
         });
     }
 
-    /** Loads the configuration; on error prints it and returns null. */
-    static LoadedConfig loadOrReport(GlobalOptions options, PrintWriter err) {
+    /** What the options ask to load, and the configuration that gives. */
+    record Loaded(ConfigLoader.Request request, LoadedConfig config) {}
+
+    /** Loads the configuration the options ask for; on error prints it and returns null. */
+    static Loaded loadOrReport(GlobalOptions options, PrintWriter err) {
         try {
-            return ConfigLoader.load(options.request());
+            ConfigLoader.Request request = options.request();
+            return new Loaded(request, ConfigLoader.load(request));
         } catch (ConfigException | IllegalArgumentException e) {
             err.println("crio: " + e.getMessage());
             return null;
@@ -88,11 +92,11 @@ public final class CrioCommand {
     }
 
     private static int runDaemon(GlobalOptions options, PrintWriter err) {
-        LoadedConfig loaded = loadOrReport(options, err);
+        Loaded loaded = loadOrReport(options, err);
         if (loaded == null) {
             return 1;
         }
-        int code = new Daemon(options.request(), loaded).start();
+        int code = new Daemon(loaded.request(), loaded.config()).start();
         serving = code == 0;
         return code;
     }

@@ -26,11 +26,11 @@ import java.util.Map;
 public final class GlobalOptions {
 
     static final CliOption CONFIG = new CliOption(List.of("-c", "--config"), "FILE",
-            "Path to the configuration file (default: /etc/crio/crio.conf); an empty value reads none.",
+            "Path to the configuration file; an empty value reads none.",
             null, Kind.TEXT, ConfigLoader.DEFAULT_CONFIG_FILE.toString());
     static final CliOption CONFIG_DIR = new CliOption(List.of("-d", "--config-dir"), "DIR",
             "Directory of drop-in configuration files (*.conf), read in lexical order after the configuration "
-                    + "file (default: /etc/crio/crio.conf.d); an empty value reads none.",
+                    + "file; an empty value reads none.",
             null, Kind.TEXT, ConfigLoader.DEFAULT_CONFIG_DIR.toString());
     static final CliOption RUNTIMES = new CliOption(List.of("--runtimes"), "NAME:PATH[:ROOT[:TYPE]]",
             "Adds or changes a runtime handler; may be repeated.", "crio.runtime.runtimes", Kind.REPEATED, null);

@@ -7,10 +7,6 @@ import java.util.List;
 final class Usage {
 
     static final String DESCRIPTION = "OCI-based implementation of the Kubernetes Container Runtime Interface.";
-    private static final CliOption HELP = new CliOption(List.of("-h", "--help"), "",
-            "Show this help message and exit.", null, CliOption.Kind.SWITCH, null);
-    private static final CliOption VERSION = new CliOption(List.of("-V", "--version"), "",
-            "Print version information and exit.", null, CliOption.Kind.SWITCH, null);
 
     private Usage() {}
 
@@ -43,8 +39,8 @@ final class Usage {
 
     private static List<CliOption> withStandard(List<CliOption> options) {
         List<CliOption> all = new ArrayList<>(options);
-        all.add(HELP);
-        all.add(VERSION);
+        all.add(CommandLineArgs.HELP);
+        all.add(CommandLineArgs.VERSION);
         return all;
     }
 
@@ -60,8 +56,19 @@ final class Usage {
         int width = heads.stream().mapToInt(String::length).max().orElse(0) + 2;
         out.append(title).append('\n');
         for (int i = 0; i < options.size(); i++) {
-            out.append("  ").append(pad(heads.get(i), width)).append(options.get(i).description()).append('\n');
+            CliOption o = options.get(i);
+            out.append("  ").append(pad(heads.get(i), width)).append(describe(o)).append('\n');
         }
+    }
+
+    /** The option's help text, with its default value when it has one. */
+    private static String describe(CliOption o) {
+        String d = o.description();
+        if (o.defaultValue() == null) {
+            return d;
+        }
+        String text = d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+        return text + " (default: " + o.defaultValue() + ").";
     }
 
     private static String pad(String s, int width) {
