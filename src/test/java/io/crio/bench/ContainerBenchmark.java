@@ -279,30 +279,41 @@ public final class ContainerBenchmark {
         remove.add((e - d) / 1e6);
     }
 
+    /** One call the daemon logged as {@code "<what> <id>: <name> in <total> ms: <steps>"}. */
+    record LoggedCall(String name, double total, String steps) {}
+
+    /** The calls the daemon logged with {@code what} ("Created container", "Started container"), in order. */
+    static List<LoggedCall> logged(String log, String what) {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(what)
+                + " \\S+: (\\S+) in ([0-9.]+) ms: (.*)$");
+        List<LoggedCall> calls = new ArrayList<>();
+        log.lines().forEach(l -> {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.find()) {
+                calls.add(new LoggedCall(m.group(1), Double.parseDouble(m.group(2)), m.group(3)));
+            }
+        });
+        return calls;
+    }
+
     /**
      * The p50 of each step the daemon logged for an operation ({@code "<what> <id>: <name> in <t> ms: <step> <t>
      * ms, ...; overlapped: <step> <t> ms, ..."}), in the order logged.
      */
     static String split(String log, String what) {
-        java.util.regex.Pattern line = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(what)
-                + " \\S+: \\S+ in ([0-9.]+) ms: (.*)$");
         java.util.regex.Pattern step = java.util.regex.Pattern.compile("(?:(overlapped): )?([a-z+ ]+?) ([0-9.]+) ms");
         java.util.Map<String, List<Double>> steps = new java.util.LinkedHashMap<>();
-        log.lines().forEach(l -> {
-            java.util.regex.Matcher m = line.matcher(l);
-            if (!m.find()) {
-                return;
-            }
-            steps.computeIfAbsent("total", k -> new ArrayList<>()).add(Double.parseDouble(m.group(1)));
+        for (LoggedCall call : logged(log, what)) {
+            steps.computeIfAbsent("total", k -> new ArrayList<>()).add(call.total());
             String prefix = "";
-            java.util.regex.Matcher sm = step.matcher(m.group(2));
+            java.util.regex.Matcher sm = step.matcher(call.steps());
             while (sm.find()) {
                 if (sm.group(1) != null) {
                     prefix = "overlapped ";
                 }
                 steps.computeIfAbsent(prefix + sm.group(2).trim(), k -> new ArrayList<>()).add(Double.parseDouble(sm.group(3)));
             }
-        });
+        }
         StringBuilder out = new StringBuilder();
         steps.forEach((k, v) -> out.append(out.isEmpty() ? "" : ", ").append(k).append(String.format(" %.2f ms", pct(v, 50))));
         return out.toString();
@@ -310,18 +321,11 @@ public final class ContainerBenchmark {
 
     /**
      * For each counted cycle's call (container {@code c<i>}), its time at the client minus the total the daemon
-     * logged for it ({@code "<what> <id>: <name> in <t> ms"}): transport, gRPC and what runs outside the handler.
+     * logged for it: transport, gRPC and what runs outside the handler.
      */
     static List<Double> outside(List<Double> calls, String log, String what) {
-        java.util.regex.Pattern line = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(what)
-                + " \\S+: (\\S+) in ([0-9.]+) ms");
         Map<String, Double> handled = new java.util.HashMap<>();
-        log.lines().forEach(l -> {
-            java.util.regex.Matcher m = line.matcher(l);
-            if (m.find()) {
-                handled.put(m.group(1), Double.parseDouble(m.group(2)));
-            }
-        });
+        logged(log, what).forEach(c -> handled.put(c.name(), c.total()));
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             Double total = handled.get("k8s_c" + i + "_bench_bench_bench_0");

@@ -19,7 +19,11 @@ final class ProcStat {
      * children that were waited for.
      */
     static long[] cpuTicks(Path stat) throws IOException {
-        String s = Files.readString(stat);
+        return cpuTicks(Files.readString(stat));
+    }
+
+    /** As {@link #cpuTicks(Path)}, from the stat file's content. */
+    static long[] cpuTicks(String s) {
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" "); // f[0] is field 3, the state
         return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
     }
@@ -39,7 +43,7 @@ final class ProcStat {
                     continue;
                 }
                 String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')).replaceAll("[-0-9]+$", "");
-                long[] t = cpuTicks(task.resolve("stat"));
+                long[] t = cpuTicks(s);
                 out.merge(name, t[0] + t[1], Long::sum);
             }
         }
