@@ -25,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC server on the CRI unix socket: epoll domain sockets, calls run on pooled platform threads
- * ({@link BlockingPool}: they block in native calls), every
- * service wrapped by the {@link CallInterceptor}; the socket file is created with mode 0660 and removed
- * on shutdown.
+ * The gRPC server on the CRI unix socket: epoll domain sockets; gRPC's own callbacks run on the event loop
+ * and each call's handler on pooled platform threads ({@link BlockingPool}: handlers block in native calls),
+ * handed over by the {@link HandlerHandOff}; every service is wrapped by the {@link CallInterceptor}. The
+ * socket file is created with mode 0660 and removed on shutdown.
  */
 public final class CriServer {
 
@@ -58,16 +58,19 @@ public final class CriServer {
         workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         executor = BlockingPool.create("cri-call");
         CallInterceptor interceptor = new CallInterceptor(settings.maxSendBytes());
+        HandlerHandOff handOff = new HandlerHandOff(executor);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(settings.socket().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(executor)
+                .directExecutor()
                 .maxInboundMessageSize(settings.maxRecvBytes());
+        // the hand-off is outermost: the interceptor's logging context and deferred work are those of the
+        // thread that runs the handler
         for (ServerServiceDefinition s : services) {
-            builder.addService(ServerInterceptors.intercept(s, interceptor));
+            builder.addService(ServerInterceptors.intercept(s, interceptor, handOff));
         }
-        builder.fallbackHandlerRegistry(intercepted(LeanServiceBinding.unimplemented(), interceptor));
+        builder.fallbackHandlerRegistry(intercepted(LeanServiceBinding.unimplemented(), interceptor, handOff));
         server = builder.build();
         try {
             server.start();
@@ -80,8 +83,9 @@ public final class CriServer {
         }
     }
 
-    /** A registry whose methods go through {@code interceptor} like the bound services' methods. */
-    private static HandlerRegistry intercepted(HandlerRegistry registry, CallInterceptor interceptor) {
+    /** A registry whose methods go through {@code handOff} and {@code interceptor} like the bound services' methods. */
+    private static HandlerRegistry intercepted(HandlerRegistry registry, CallInterceptor interceptor,
+                                               HandlerHandOff handOff) {
         return new HandlerRegistry() {
             @Override
             public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
@@ -92,7 +96,7 @@ public final class CriServer {
                 String service = MethodDescriptor.extractFullServiceName(methodName);
                 ServerServiceDefinition wrapped = ServerInterceptors.intercept(
                         ServerServiceDefinition.builder(service == null ? "" : service).addMethod(def).build(),
-                        interceptor);
+                        interceptor, handOff);
                 return wrapped.getMethod(methodName);
             }
         };
