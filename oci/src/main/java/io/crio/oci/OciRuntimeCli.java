@@ -45,7 +45,15 @@ public final class OciRuntimeCli {
     }
 
     public void start(String id) throws IOException {
-        run(List.of("start", id));
+        start(id, () -> { });
+    }
+
+    /**
+     * Starts the container, running {@code whileStarting} on the calling thread while the runtime does; it
+     * must not throw (what it throws kills the runtime's process and propagates).
+     */
+    public void start(String id, Runnable whileStarting) throws IOException {
+        run(List.of("start", id), whileStarting);
     }
 
     public void kill(String id, String signal) throws IOException {
@@ -91,11 +99,15 @@ public final class OciRuntimeCli {
      * through two pipes on the calling thread: no helper process, reaper thread or reader thread per call.
      */
     private byte[] run(List<String> args) throws IOException {
+        return run(args, () -> { });
+    }
+
+    private byte[] run(List<String> args, Runnable whileRunning) throws IOException {
         List<String> cmd = command(args);
         Spawn.Finished done;
         try {
             done = Spawn.runToEnd(new Spawn.SpawnRequest(runtimePath, cmd, System.getenv(), Map.of(), null, null, null,
-                    false), timeout, MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES, OUTPUT_GRACE);
+                    false), timeout, MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES, OUTPUT_GRACE, whileRunning);
         } catch (SyscallException e) {
             throw new IOException("cannot run " + runtimePath + ": " + e.getMessage(), e);
         }

@@ -347,6 +347,17 @@ public final class Spawn {
      * request's stdout and stderr paths are not used.
      */
     public static Finished runToEnd(SpawnRequest req, Duration timeout, int maxOut, int maxErr, Duration outputGrace) {
+        return runToEnd(req, timeout, maxOut, maxErr, outputGrace, () -> { });
+    }
+
+    /**
+     * {@link #runToEnd(SpawnRequest, Duration, int, int, Duration)}, running {@code whileRunning} on the calling
+     * thread once the program has been started and before its end is waited for: work of the caller's that
+     * can overlap the program's. What {@code whileRunning} throws ends the program as a timeout would, and
+     * propagates.
+     */
+    public static Finished runToEnd(SpawnRequest req, Duration timeout, int maxOut, int maxErr, Duration outputGrace,
+                                    Runnable whileRunning) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Pipe out = pipe();
         Pipe err = null;
@@ -370,6 +381,7 @@ public final class Spawn {
         boolean exited = false;
         try (Arena arena = Arena.ofConfined()) {
             fds[2] = pidfdOpen(pid);
+            whileRunning.run();
             int[] limits = {maxOut, maxErr};
             ByteArrayOutputStream[] got = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
             boolean[] truncated = new boolean[2];

@@ -178,6 +178,41 @@ class SpawnTest {
     }
 
     @Test
+    void runToEndRunsTheCallersWorkWhileTheProgramRuns() throws Exception {
+        // the program waits for a file that only the caller's work writes: had the work run after the wait,
+        // the program would time out
+        Path go = dir.resolve("go");
+        Spawn.Finished f = Spawn.runToEnd(script("while [ ! -s " + go + " ]; do sleep 0.01; done; cat " + go, null),
+                Duration.ofSeconds(10), 1024, 1024, Duration.ofSeconds(2), () -> {
+                    try {
+                        Files.writeString(go, "written while running");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        assertFalse(f.timedOut());
+        assertEquals(0, f.exitCode());
+        assertEquals("written while running", new String(f.out(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void whatTheCallersWorkThrowsEndsTheProgramAndPropagates() throws Exception {
+        Path pidFile = dir.resolve("work.pid");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Spawn.runToEnd(
+                script("echo $$ > " + pidFile + "; exec sleep 60", null), Duration.ofSeconds(30), 1024, 1024,
+                Duration.ofSeconds(2), () -> {
+                    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    while (!Files.exists(pidFile) && System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                    throw new IllegalStateException("expected by the test");
+                }));
+        assertEquals("expected by the test", e.getMessage());
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        assertFalse(Files.exists(Path.of("/proc/" + pid)), "the program was killed and reaped");
+    }
+
+    @Test
     void runToEndWaitsOnlyBrieflyForOutputHeldByALeftoverProcess() throws Exception {
         Path pidFile = dir.resolve("left.pid");
         long t0 = System.nanoTime();

@@ -438,25 +438,25 @@ public final class ContainerManager {
             ContainerState started = s.started(nowNanos());
             var cli = handlers.resolve(s.runtimeHandler()).cli();
             // the started state is written while the runtime starts the container, and recorded once it has
-            Overlapped<Void, IOException> saved = Overlapped.start("state " + s.id(), () -> {
-                store.save(started);
-                return null;
-            });
+            IOException[] notSaved = {null};
             long t0 = System.nanoTime();
             try {
-                cli.start(s.id());
+                cli.start(s.id(), () -> {
+                    try {
+                        store.save(started);
+                    } catch (IOException ex) {
+                        notSaved[0] = ex;
+                    }
+                });
             } catch (IOException ex) {
-                joinQuietly(saved);
                 store.update(e, st -> st.exited(nowNanos(), 128, "Error", ex.getMessage()));
                 throw new CriException(CriException.Kind.INTERNAL, "failed to start container " + s.id() + ": "
                         + ex.getMessage(), ex);
             }
             long runtimeNanos = System.nanoTime() - t0;
-            try {
-                saved.join();
-            } catch (IOException ex) {
+            if (notSaved[0] != null) {
                 throw new CriException(CriException.Kind.INTERNAL, "container " + s.id() + " was started, but its"
-                        + " state could not be saved: " + ex.getMessage(), ex);
+                        + " state could not be saved: " + notSaved[0].getMessage(), notSaved[0]);
             }
             store.record(e, started);
             long took = System.nanoTime() - entered;
@@ -464,15 +464,6 @@ public final class ContainerManager {
                     ms(runtimeNanos)));
         } finally {
             e.lock().unlock();
-        }
-    }
-
-    /** Waits for an overlapped state write whose outcome no longer matters (a later write replaces it). */
-    private static void joinQuietly(Overlapped<Void, IOException> write) {
-        try {
-            write.join();
-        } catch (IOException | RuntimeException ex) {
-            log.debug("overlapped state write: {}", ex.getMessage());
         }
     }
 
