@@ -18,9 +18,14 @@ fi
 # Methods are compiled after 3% of the JVM's usual invocation counts: a CRI call's path (transport,
 # handlers, spec, runtime calls) is compiled within the first few calls instead of after hundreds, while
 # start-up stays under half a second (READY ~410 ms on 2 cores, against ~340 ms without).
+# Thread priorities become nice values (ThreadPriorityPolicy=1; the daemon runs as root): the compiler
+# thread runs at nice 2, below the threads that serve calls (nice 0), and the threads the JDK and Netty make
+# with a raised priority (the VM thread, Netty's event loops) get a negative nice. While pods are being
+# created, the compiler gives way to the call's threads, conmon and the runtime instead of holding a CPU
+# they are waiting for (create+start ~2 ms faster on 2 CPUs).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec "$JAVA" -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx512m -XX:+ExitOnOutOfMemoryError -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
-  -XX:CompileThresholdScaling=0.03 \
+  -XX:CompileThresholdScaling=0.03 -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=2 \
   -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData \
   -Dio.netty.jfr.enabled=false -Dio.grpc.netty.useCustomAllocator=false -Dio.netty.allocator.type=unpooled \
   -Djdk.reflect.useNativeAccessorOnly=true \

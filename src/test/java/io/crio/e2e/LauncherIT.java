@@ -51,7 +51,26 @@ class LauncherIT {
             assertTrue(cmdline.contains("-XX:TieredStopAtLevel=1") && cmdline.contains("-XX:CompileThresholdScaling=0.03")
                     && cmdline.contains("-Djdk.reflect.useNativeAccessorOnly=true"), cmdline.toString());
             assertTrue(cmdline.contains(CrioProcess.jar().toString()), cmdline.toString());
+            // the compiler thread yields to the threads serving calls
+            assertEquals(2, niceOf(crio.pid(), "C1 CompilerThre"));
+            assertEquals(0, niceOf(crio.pid(), "crio-main"));
         }
+    }
+
+    /** The nice value of the daemon's thread named {@code name} (as /proc shows names: 15 characters at most). */
+    private static int niceOf(long pid, String name) throws Exception {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                if (stat.substring(open + 1, close).equals(name)) {
+                    // after the name: state is field 3, nice field 19
+                    return Integer.parseInt(stat.substring(close + 2).split(" ")[16]);
+                }
+            }
+        }
+        throw new AssertionError("no thread " + name + " in process " + pid);
     }
 
     @Test
