@@ -1,12 +1,12 @@
 package io.crio.daemon.server;
 
+import io.crio.daemon.threads.SerialLane;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.crio.daemon.threads.SerialLane;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
