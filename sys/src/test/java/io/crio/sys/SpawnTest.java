@@ -159,6 +159,11 @@ class SpawnTest {
         assertEquals(2, e.errno());
     }
 
+    /** Shell commands that write the shell's pid to {@code file} whole: the file never exists empty. */
+    private static String writePid(Path file) {
+        return "echo $$ > " + file + ".tmp && mv " + file + ".tmp " + file;
+    }
+
     private static Spawn.SpawnRequest script(String body, String stdin) {
         return new Spawn.SpawnRequest("/bin/sh", List.of("sh", "-c", body), Map.of("PATH", "/usr/bin:/bin"), Map.of(),
                 stdin, null, null, false);
@@ -199,7 +204,7 @@ class SpawnTest {
     void whatTheCallersWorkThrowsEndsTheProgramAndPropagates() throws Exception {
         Path pidFile = dir.resolve("work.pid");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Spawn.runToEnd(
-                script("echo $$ > " + pidFile + "; exec sleep 60", null), Duration.ofSeconds(30), 1024, 1024,
+                script(writePid(pidFile) + "; exec sleep 60", null), Duration.ofSeconds(30), 1024, 1024,
                 Duration.ofSeconds(2), () -> {
                     long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                     while (!Files.exists(pidFile) && System.nanoTime() < end) {
@@ -273,7 +278,7 @@ class SpawnTest {
         Thread.currentThread().interrupt();
         try {
             long t0 = System.nanoTime();
-            Spawn.Finished f = Spawn.runToEnd(script("echo $$ > " + pidFile + "; exec sleep 60", null),
+            Spawn.Finished f = Spawn.runToEnd(script(writePid(pidFile) + "; exec sleep 60", null),
                     Duration.ofSeconds(30), 1024, 1024, Duration.ofSeconds(2));
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt stays set");
             assertTrue(f.timedOut());
