@@ -17,7 +17,7 @@ fi
 # for each record constructor the configuration mapper calls cost start-up ~40 ms and 1.3 MiB.
 # Methods are compiled after 3% of the JVM's usual invocation counts: a CRI call's path (transport,
 # handlers, spec, runtime calls) is compiled within the first few calls instead of after hundreds, while
-# start-up stays under half a second (READY ~410 ms on 2 cores, against ~340 ms without).
+# start-up stays under half a second (READY ~370–390 ms on 2 cores; ~340 ms without the lowered thresholds).
 # Thread priorities become nice values (ThreadPriorityPolicy=1; the daemon runs as root): the compiler
 # thread runs at nice 2, below the threads that serve calls (nice 0), and the threads the JDK and Netty make
 # with a raised priority (the VM thread, Netty's event loops) get a negative nice. While pods are being
