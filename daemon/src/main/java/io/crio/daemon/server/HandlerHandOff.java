@@ -1,6 +1,6 @@
 package io.crio.daemon.server;
 
-import io.crio.daemon.threads.SerialLane;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -38,14 +38,15 @@ public final class HandlerHandOff implements ServerInterceptor {
     }
 
     /**
-     * Passes callbacks on at once until the half-close, and through a {@link SerialLane} from then on.
+     * Passes callbacks on at once until the half-close, and from then on through an executor that runs them
+     * one at a time, in order, on the pool ({@link MoreExecutors#newSequentialExecutor}).
      * gRPC delivers the callbacks one at a time on the transport thread, so {@code lane} needs no lock.
      */
     private static final class HandedOff<Q> extends ServerCall.Listener<Q> {
         private final ServerCall.Listener<Q> delegate;
         private final ServerCall<Q, ?> call;
         private final Executor pool;
-        private SerialLane lane;
+        private Executor lane;
 
         HandedOff(ServerCall.Listener<Q> delegate, ServerCall<Q, ?> call, Executor pool) {
             this.delegate = delegate;
@@ -60,7 +61,7 @@ public final class HandlerHandOff implements ServerInterceptor {
 
         @Override
         public void onHalfClose() {
-            lane = new SerialLane(pool);
+            lane = MoreExecutors.newSequentialExecutor(pool);
             try {
                 lane.execute(Context.current().wrap(delegate::onHalfClose));
             } catch (RejectedExecutionException e) {
