@@ -19,10 +19,10 @@ fi
 # handlers, spec, runtime calls) is compiled within the first few calls instead of after hundreds, while
 # start-up stays under half a second (READY ~370–390 ms on 2 cores; ~340 ms without the lowered thresholds).
 # The JVM raises those thresholds further while methods wait in the compile queue: by one more multiple of
-# them for every 5 queued methods by default, for every 20 here. At start-up the queue is long and the
-# default keeps READY early, but while the first pods are created it also kept the create path interpreted:
-# a method a container runs once needed tens of containers before it was compiled (create+start ~1.5 ms
-# slower; READY is ~10 ms later with 20, ~40 ms later with 100).
+# them for every 5 queued methods by default, for every 50 here. Each of the first CreateContainer calls
+# queues tens of methods at once, so with the default a method a container runs once needed tens of
+# containers before it was compiled (create+start ~2 ms slower over the first 50); READY does not change
+# measurably.
 # Thread priorities become nice values (ThreadPriorityPolicy=1; the daemon runs as root): the compiler
 # thread runs at nice 2, below the threads that serve calls (nice 0), and the threads the JDK and Netty make
 # with a raised priority (the VM thread, Netty's event loops) get a negative nice. While pods are being
@@ -30,7 +30,7 @@ fi
 # they are waiting for (create+start ~2 ms faster on 2 CPUs).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec "$JAVA" -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx512m -XX:+ExitOnOutOfMemoryError -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
-  -XX:CompileThresholdScaling=0.03 -XX:Tier3LoadFeedback=20 -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=2 \
+  -XX:CompileThresholdScaling=0.03 -XX:Tier3LoadFeedback=50 -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=2 \
   -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData \
   -Dio.netty.jfr.enabled=false -Dio.grpc.netty.useCustomAllocator=false -Dio.netty.allocator.type=unpooled \
   -Djdk.reflect.useNativeAccessorOnly=true \

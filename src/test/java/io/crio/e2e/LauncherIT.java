@@ -49,7 +49,7 @@ class LauncherIT {
             List<String> cmdline = Arrays.asList(Files.readString(Path.of("/proc", Long.toString(crio.pid()), "cmdline"))
                     .split("\0"));
             assertTrue(cmdline.contains("-XX:TieredStopAtLevel=1") && cmdline.contains("-XX:CompileThresholdScaling=0.03")
-                    && cmdline.contains("-XX:Tier3LoadFeedback=20")
+                    && cmdline.contains("-XX:Tier3LoadFeedback=50")
                     && cmdline.contains("-Djdk.reflect.useNativeAccessorOnly=true"), cmdline.toString());
             assertTrue(cmdline.contains(CrioProcess.jar().toString()), cmdline.toString());
             // the compiler thread yields to the threads serving calls
