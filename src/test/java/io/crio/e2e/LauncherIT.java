@@ -62,7 +62,12 @@ class LauncherIT {
     private static int niceOf(long pid, String name) throws Exception {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks.toList()) {
-                String stat = Files.readString(task.resolve("stat"));
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    continue; // a thread that ended since the listing
+                }
                 int open = stat.indexOf('(');
                 int close = stat.lastIndexOf(')');
                 if (stat.substring(open + 1, close).equals(name)) {
